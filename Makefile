@@ -1,0 +1,43 @@
+# Baoxiu: `make run` serves the demo, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+
+.PHONY: run test lint lock bench backup restore messages clean graph
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+
+$(VENV)/.runtime: requirements.lock | $(VENV)/bin/python
+	$(PY) -m pip install -q -r requirements.lock
+	touch $@
+
+$(VENV)/.test: requirements-test.lock | $(VENV)/bin/python
+	$(PY) -m pip install -q -r requirements-test.lock
+	touch $@ $(VENV)/.runtime
+
+run: $(VENV)/.runtime
+	bin/run-dev
+
+lint: $(VENV)/.test
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+test: $(VENV)/.test lint
+	bin/ensure-browser
+	$(PY) manage.py makemigrations --check --dry-run --settings=config.settings.test
+	DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest $(PYTEST_ARGS)
+
+lock: | $(VENV)/bin/python
+	bin/lock
+
+messages: $(VENV)/.runtime
+	$(PY) manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=var
+	$(PY) manage.py compilemessages --ignore=.venv
+
+graph: $(VENV)/.runtime
+	$(PY) manage.py graph_transitions -o docs/ticket_lifecycle.dot tickets.Ticket
+
+clean:
+	rm -rf $(VENV) var db.sqlite3

@@ -1,0 +1,5 @@
+"""Developer machine: `make run`."""
+
+from .base import *  # noqa: F403
+
+DEBUG = env.bool("DEBUG", default=True)  # noqa: F405

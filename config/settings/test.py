@@ -1,0 +1,14 @@
+"""Test settings: PostgreSQL on 127.0.0.1 unless DATABASE_URL says otherwise."""
+
+from .base import *  # noqa: F403
+
+DATABASES = {  # noqa: F405
+    "default": env.db(  # noqa: F405
+        "DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/baoxiu"
+    )
+}
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+MEDIA_ROOT = VAR_DIR / "test-media"  # noqa: F405
+CELERY_TASK_ALWAYS_EAGER = False
+LANGUAGE_CODE = "zh-hans"

@@ -1,0 +1,18 @@
+import pytest
+
+from tests.factories import UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def make_user(db):
+    """make_user("steward", projects=[project]) → a user with that role."""
+
+    def make(role=None, *, projects=(), contractor=None, **kwargs):
+        return UserFactory(role=role, projects=projects, contractor=contractor, **kwargs)
+
+    return make
