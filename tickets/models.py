@@ -1,1 +1,741 @@
-from django.db import models  # noqa: F401
+"""Reports, tickets and the records beside them (DOMAIN §4).
+
+One Report is one contact of an owner with the warranty center; it holds
+one or more defects, each a Ticket with its own lifecycle, because defects
+in one flat often go to different contractors.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from phonenumber_field.modelfields import PhoneNumberField
+from simple_history.models import HistoricalRecords
+
+from warranty.models import Contractor, DefectCategory, Engagement, Owner, Project, Unit
+
+from . import conditions as c
+from .storage import private_storage
+
+
+class Channel(models.TextChoices):
+    PHONE = "phone", _("Phone hotline")
+    WALK_IN = "walk_in", _("Walk-in")
+    WEB = "web", _("Web or app")
+    WECHAT = "wechat", _("WeChat")
+    EMAIL = "email", _("Email")
+    PROPERTY = "property", _("Relayed by property management")
+    PATROL = "patrol", _("Found on patrol")
+
+
+class Relation(models.TextChoices):
+    OWNER = "owner", _("Owner")
+    RELATIVE = "relative", _("Relative")
+    TENANT = "tenant", _("Tenant")
+    PROPERTY = "property", _("Property management")
+    OTHER = "other", _("Other")
+
+
+class Location(models.TextChoices):
+    MASTER_BATHROOM = "master_bathroom", _("Master bathroom")
+    BATHROOM = "bathroom", _("Bathroom")
+    KITCHEN = "kitchen", _("Kitchen")
+    LIVING_ROOM = "living_room", _("Living room")
+    DINING_ROOM = "dining_room", _("Dining room")
+    MASTER_BEDROOM = "master_bedroom", _("Master bedroom")
+    BEDROOM = "bedroom", _("Bedroom")
+    STUDY = "study", _("Study")
+    BALCONY = "balcony", _("Balcony")
+    ENTRANCE = "entrance", _("Entrance hall")
+    CORRIDOR = "corridor", _("Corridor")
+    EXTERIOR_WALL = "exterior_wall", _("Exterior wall")
+    ROOF = "roof", _("Roof")
+    GARAGE = "garage", _("Garage or storage")
+    WHOLE_UNIT = "whole_unit", _("Whole unit")
+    OTHER = "other", _("Other")
+
+
+class ReportSequence(models.Model):
+    """The last report number used per project and day; locked row by row."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE)
+    day = models.DateField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["project", "day"], name="one_sequence_per_project_day")]
+
+    def __str__(self):
+        return f"{self.project_id} {self.day} {self.last}"
+
+
+class Report(models.Model):
+    """报修单: one contact of an owner (or someone for them) with the warranty center."""
+
+    scope_project_path = "project"
+    scope_contractor_path = "tickets__repairing_contractor"
+    scope_path_is_many = True
+
+    number = models.CharField(_("report number"), max_length=40, unique=True, editable=False)
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="reports", editable=False)
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="reports", verbose_name=_("unit"))
+    owner = models.ForeignKey(
+        Owner, on_delete=models.PROTECT, null=True, blank=True, related_name="reports", verbose_name=_("owner")
+    )
+    reporter_name = models.CharField(_("reported by"), max_length=50)
+    reporter_relation = models.CharField(
+        _("relation to the owner"), max_length=10, choices=Relation.choices, default=Relation.OWNER
+    )
+    contact_phone = PhoneNumberField(_("contact phone"), region="CN")
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.PHONE)
+    received_at = models.DateTimeField(_("received at"), default=timezone.now, db_index=True)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("received by"),
+    )
+    expected_at = models.DateTimeField(_("owner's expected time"), null=True, blank=True)
+    expected_note = models.CharField(_("owner's expected time (note)"), max_length=100, blank=True)
+    is_emergency = models.BooleanField(_("emergency"), default=False)
+    note = models.TextField(_("note"), blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+        ordering = ["-received_at"]
+        indexes = [models.Index(fields=["project", "-received_at"]), models.Index(fields=["unit", "-received_at"])]
+
+    def __str__(self):
+        return self.number
+
+
+class Difficulty(models.TextChoices):
+    SIMPLE = "simple", _("Simple")
+    GENERAL = "general", _("General")
+    COMPLEX = "complex", _("Complex")
+
+
+class Payer(models.TextChoices):
+    CONTRACTOR = "contractor", _("Liable contractor")
+    DEVELOPER = "developer", _("Developer's warranty budget")
+    OWNER = "owner", _("Owner (paid repair)")
+    PROPERTY = "property_management", _("Property management (referral)")
+
+
+class State(models.TextChoices):
+    INTAKE = "intake", _("Intake")
+    TRIAGE = "triage", _("Triage")
+    DISPATCH = "dispatch", _("Survey, plan and dispatch")
+    REPAIR = "repair", _("Repair")
+    SIGNOFF = "signoff", _("Sign-off")
+    CALLBACK = "callback", _("Callback")
+    ARCHIVED = "archived", _("Archived")
+    REFERRED = "referred", _("Referred out of warranty")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+OPEN_STATES = [State.INTAKE, State.TRIAGE, State.DISPATCH, State.REPAIR, State.SIGNOFF]
+CLOSED_STATES = [State.ARCHIVED, State.REFERRED, State.CANCELLED]
+
+
+class Resolution(models.TextChoices):
+    RESOLVED = "resolved", _("Resolved")
+    RESOLVED_BY_PHONE = "resolved_by_phone", _("Resolved by phone guidance")
+    UNRESOLVED = "unresolved", _("Not resolved: reopened as a repeat repair")
+    UNREACHABLE = "unreachable", _("Owner unreachable: closed after joint re-inspection")
+
+
+class Ticket(ConcurrentTransitionMixin, models.Model):
+    """维修项: one defect of a report, with its own lifecycle."""
+
+    scope_project_path = "project"
+    scope_contractor_path = "repairing_contractor"
+
+    report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("report"))
+    seq = models.PositiveSmallIntegerField(editable=False)
+    number = models.CharField(_("ticket number"), max_length=50, unique=True, editable=False)
+    # Denormalised from the report for scoped, indexed lists.
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="tickets", editable=False)
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="tickets", editable=False)
+
+    location = models.CharField(_("location in the unit"), max_length=20, choices=Location.choices)
+    location_detail = models.CharField(_("location detail"), max_length=100, blank=True)
+    part = models.CharField(_("part or facility"), max_length=100, blank=True)
+    category = models.ForeignKey(
+        DefectCategory, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("category")
+    )
+    description = models.TextField(_("description"))
+
+    state = FSMField(_("state"), default=State.INTAKE, choices=State.choices, protected=True, db_index=True)
+    resolution = models.CharField(_("resolution"), max_length=20, choices=Resolution.choices, blank=True)
+    difficulty = models.CharField(_("difficulty"), max_length=10, choices=Difficulty.choices, blank=True)
+
+    # Coverage as assessed at triage (warranty.coverage), kept with its reason and dates.
+    coverage_assessed_at = models.DateTimeField(_("coverage assessed at"), null=True, blank=True)
+    in_owner_warranty = models.BooleanField(_("in owner warranty"), null=True, blank=True)
+    owner_warranty_until = models.DateField(_("owner warranty until"), null=True, blank=True)
+    contractor_liable_until = models.DateField(_("contractor liable until"), null=True, blank=True)
+    payer = models.CharField(_("who pays"), max_length=20, choices=Payer.choices, blank=True)
+    coverage_reason = models.TextField(_("coverage reason"), blank=True)
+    liable_engagement = models.ForeignKey(
+        Engagement, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("engagement")
+    )
+    liable_contractor = models.ForeignKey(
+        Contractor,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="liable_tickets",
+        verbose_name=_("liable contractor"),
+    )
+    repairing_contractor = models.ForeignKey(
+        Contractor,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="repair_tickets",
+        verbose_name=_("repairing contractor"),
+    )
+    steward = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="stewarded_tickets",
+        verbose_name=_("steward"),
+    )
+    engineer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="engineered_tickets",
+        verbose_name=_("warranty engineer"),
+    )
+
+    is_emergency = models.BooleanField(_("emergency"), default=False)
+    is_major = models.BooleanField(_("major"), default=False)
+    compensation_claimed = models.BooleanField(_("compensation claimed"), default=False)
+    responsibility_unclear = models.BooleanField(_("responsibility unclear (design or construction)"), default=False)
+    group_complaint = models.BooleanField(_("group complaint"), default=False)
+    repeat_of = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="repeats",
+        verbose_name=_("repeat of"),
+    )
+
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+    dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
+    repaired_at = models.DateTimeField(_("repair completed at"), null=True, blank=True)
+    signed_off_at = models.DateTimeField(_("signed off at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    signoff_round = models.PositiveSmallIntegerField(default=1, editable=False)
+    close_reason = models.TextField(_("reason for closing"), blank=True)
+
+    history = HistoricalRecords(excluded_fields=["seq"])
+
+    class Meta:
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["report", "seq"], name="unique_ticket_seq_per_report")]
+        indexes = [
+            models.Index(fields=["project", "state", "-created_at"]),
+            models.Index(fields=["unit", "location"]),
+            models.Index(fields=["steward", "state"]),
+            models.Index(fields=["repairing_contractor", "state"]),
+        ]
+        permissions = [
+            ("confirm_intake", _("Can confirm a report at intake")),
+            ("resolve_by_phone", _("Can close a ticket resolved by phone guidance")),
+            ("triage_ticket", _("Can triage a ticket")),
+            ("refer_ticket", _("Can refer a ticket out of warranty")),
+            ("dispatch_ticket", _("Can dispatch a ticket to a contractor")),
+            ("withdraw_dispatch", _("Can withdraw a dispatch (notice declined)")),
+            ("complete_repair", _("Can report a repair complete")),
+            ("return_to_repair", _("Can return a ticket to repair")),
+            ("sign_off_ticket", _("Can close sign-off")),
+            ("archive_ticket", _("Can archive a ticket after the callback")),
+            ("reopen_ticket", _("Can reopen a ticket after the callback")),
+            ("cancel_ticket", _("Can cancel a ticket")),
+            ("approve_plan", _("Can approve a complex repair plan")),
+            ("approve_major_closure", _("Can approve closing a major ticket")),
+            ("sign_jointly_director", _("Can sign off jointly as director")),
+            ("sign_jointly_cs", _("Can sign off jointly as customer service")),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("tickets:detail", args=[self.number])
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES or self.state == State.CALLBACK
+
+    @property
+    def is_closed(self) -> bool:
+        return self.state in CLOSED_STATES
+
+    # --- transitions: they change this row's own fields only (see STYLE.md point 2) ---
+
+    @transition(field=state, source=State.INTAKE, target=State.TRIAGE, permission="tickets.confirm_intake")
+    def confirm(self):
+        """The front desk has read the report back to the owner and confirmed it."""
+
+    @transition(
+        field=state,
+        source=[State.INTAKE, State.TRIAGE],
+        target=State.ARCHIVED,
+        permission="tickets.resolve_by_phone",
+    )
+    def resolve_by_phone(self, *, note: str):
+        self.resolution = Resolution.RESOLVED_BY_PHONE
+        self.close_reason = note
+        self.closed_at = timezone.now()
+
+    @transition(
+        field=state,
+        source=State.TRIAGE,
+        target=State.DISPATCH,
+        permission="tickets.triage_ticket",
+        conditions=[c.coverage_assessed, c.difficulty_set, c.steward_assigned, c.repairable],
+    )
+    def triage(self):
+        """Coverage, difficulty and steward are settled: survey, plan and dispatch follow."""
+
+    @transition(
+        field=state,
+        source=State.TRIAGE,
+        target=State.REFERRED,
+        permission="tickets.refer_ticket",
+        conditions=[c.coverage_assessed, c.out_of_owner_warranty],
+    )
+    def refer(self, *, note: str):
+        self.close_reason = note
+        self.closed_at = timezone.now()
+
+    @transition(
+        field=state,
+        source=State.DISPATCH,
+        target=State.REPAIR,
+        permission="tickets.dispatch_ticket",
+        conditions=[c.plan_ready, c.complex_plan_approved, c.quote_consented, c.appointment_set],
+    )
+    def dispatch(self):
+        self.dispatched_at = timezone.now()
+
+    @transition(
+        field=state,
+        source=State.REPAIR,
+        target=State.DISPATCH,
+        permission="tickets.withdraw_dispatch",
+        conditions=[c.notice_declined],
+    )
+    def withdraw_dispatch(self):
+        """The contractor declined (or failed to attend): dispatch again, possibly to a commissioned firm."""
+        self.dispatched_at = None
+
+    @transition(
+        field=state,
+        source=State.REPAIR,
+        target=State.SIGNOFF,
+        permission="tickets.complete_repair",
+        conditions=[c.notice_accepted, c.arrival_recorded],
+    )
+    def complete_repair(self):
+        self.repaired_at = timezone.now()
+
+    @transition(field=state, source=State.SIGNOFF, target=State.REPAIR, permission="tickets.return_to_repair")
+    def return_to_repair(self):
+        self.repaired_at = None
+        self.signoff_round += 1
+
+    @transition(
+        field=state,
+        source=State.SIGNOFF,
+        target=State.CALLBACK,
+        permission="tickets.sign_off_ticket",
+        conditions=[c.reinspected, c.signed_by_owner_or_jointly, c.major_approved_by_gm],
+    )
+    def sign_off(self):
+        self.signed_off_at = timezone.now()
+
+    @transition(field=state, source=State.CALLBACK, target=State.ARCHIVED, permission="tickets.archive_ticket")
+    def archive(self, *, resolution: str = Resolution.RESOLVED, note: str = ""):
+        self.resolution = resolution
+        self.close_reason = note
+        self.closed_at = timezone.now()
+
+    @transition(field=state, source=State.CALLBACK, target=State.ARCHIVED, permission="tickets.reopen_ticket")
+    def reopen(self, *, note: str):
+        """Not resolved at the callback: archived as unresolved; the service opens the repeat ticket."""
+        self.resolution = Resolution.UNRESOLVED
+        self.close_reason = note
+        self.closed_at = timezone.now()
+
+    @transition(
+        field=state,
+        source=[State.INTAKE, State.TRIAGE, State.DISPATCH, State.REPAIR],
+        target=State.CANCELLED,
+        permission="tickets.cancel_ticket",
+    )
+    def cancel(self, *, note: str):
+        self.close_reason = note
+        self.closed_at = timezone.now()
+
+
+class TimelineEvent(models.Model):
+    """What happened to a ticket, in order: transitions and records, with who and why."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="timeline")
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True)
+    verb = models.CharField(max_length=40)
+    from_state = models.CharField(max_length=20, blank=True)
+    to_state = models.CharField(max_length=20, blank=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("timeline event")
+        verbose_name_plural = _("timeline")
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["ticket", "at"])]
+
+    def __str__(self):
+        return f"{self.ticket_id} {self.verb} {self.at:%Y-%m-%d %H:%M}"
+
+
+class ContactAttempt(models.Model):
+    """A call or visit to the owner: first contact, progress feedback or completion notice."""
+
+    class Purpose(models.TextChoices):
+        FIRST_CONTACT = "first_contact", _("First contact")
+        PROGRESS = "progress", _("Progress feedback")
+        COMPLETION = "completion", _("Completion notice")
+
+    class Method(models.TextChoices):
+        PHONE = "phone", _("Phone")
+        SMS = "sms", _("SMS")
+        WECHAT = "wechat", _("WeChat")
+        VISIT = "visit", _("Home visit")
+
+    scope_project_path = "report__project"
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="contact_attempts")
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, null=True, blank=True, related_name="contacts")
+    purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices)
+    method = models.CharField(_("method"), max_length=10, choices=Method.choices, default=Method.PHONE)
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reached = models.BooleanField(_("reached"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("contact attempt")
+        verbose_name_plural = _("contact attempts")
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["report", "purpose"])]
+
+    def __str__(self):
+        return f"{self.get_purpose_display()} {self.at:%Y-%m-%d %H:%M}"
+
+
+class Appointment(models.Model):
+    class Kind(models.TextChoices):
+        SURVEY = "survey", _("Survey")
+        REPAIR = "repair", _("Repair")
+
+    class Outcome(models.TextChoices):
+        PENDING = "", _("Pending")
+        DONE = "done", _("Done")
+        OWNER_ABSENT = "owner_absent", _("Owner not home")
+        REBOOKED = "rebooked", _("Rebooked")
+
+    scope_project_path = "ticket__project"
+    scope_contractor_path = "ticket__repairing_contractor"
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="appointments")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    scheduled_at = models.DateTimeField(_("scheduled at"))
+    arrived_at = models.DateTimeField(_("arrived at"), null=True, blank=True)
+    deviation_minutes = models.IntegerField(_("deviation (minutes)"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=15, choices=Outcome.choices, blank=True, default="")
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("appointment")
+        verbose_name_plural = _("appointments")
+        ordering = ["scheduled_at", "id"]
+        indexes = [models.Index(fields=["scheduled_at"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.scheduled_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_late(self) -> bool:
+        return self.deviation_minutes is not None and abs(self.deviation_minutes) > 15
+
+
+class RepairPlan(models.Model):
+    """The steward's (or, for complex defects, the director's) plan; the latest one counts."""
+
+    scope_project_path = "ticket__project"
+    scope_contractor_path = "ticket__repairing_contractor"
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="plans")
+    cause = models.TextField(_("cause"))
+    method = models.TextField(_("method"))
+    materials = models.JSONField(_("materials"), default=list, blank=True)
+    materials_note = models.CharField(_("other materials"), max_length=200, blank=True)
+    estimated_days = models.PositiveSmallIntegerField(_("estimated duration (days)"), default=1)
+    written_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    written_at = models.DateTimeField(default=timezone.now)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("repair plan")
+        verbose_name_plural = _("repair plans")
+        ordering = ["written_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(approved_by__isnull=True) | ~Q(approved_by=models.F("written_by")),
+                name="plan_not_approved_by_its_author",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.ticket_id} plan {self.written_at:%Y-%m-%d}"
+
+
+class DispatchNotice(models.Model):
+    """F02 零星维修工程现场调度通知单: numbered, to one contractor."""
+
+    class Status(models.TextChoices):
+        SENT = "sent", _("Sent")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+
+    scope_project_path = "ticket__project"
+    scope_contractor_path = "contractor"
+
+    number = models.CharField(_("notice number"), max_length=60, unique=True)
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="notices")
+    contractor = models.ForeignKey(Contractor, on_delete=models.PROTECT, related_name="notices")
+    override_reason = models.CharField(
+        _("reason for another contractor than the liable one"), max_length=200, blank=True
+    )
+    appointment = models.ForeignKey(Appointment, on_delete=models.PROTECT, related_name="+")
+    plan = models.ForeignKey(RepairPlan, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    materials_note = models.CharField(_("materials"), max_length=300, blank=True)
+    issued_at = models.DateTimeField(default=timezone.now)
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.SENT)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decline_reason = models.CharField(_("reason for declining"), max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("dispatch notice")
+        verbose_name_plural = _("dispatch notices")
+        ordering = ["issued_at", "id"]
+        indexes = [models.Index(fields=["contractor", "status"])]
+
+    def __str__(self):
+        return self.number
+
+
+class WorkLog(models.Model):
+    """A site visit or progress entry, with materials used."""
+
+    class Kind(models.TextChoices):
+        ARRIVAL = "arrival", _("Arrival")
+        SITE_VISIT = "site_visit", _("Steward's site visit")
+        PROGRESS = "progress", _("Progress")
+        COMPLETION = "completion", _("Completion")
+
+    scope_project_path = "ticket__project"
+    scope_contractor_path = "ticket__repairing_contractor"
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="work_logs")
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    note = models.TextField(_("note"), blank=True)
+    materials_used = models.JSONField(_("materials used"), default=list, blank=True)
+    test_result = models.CharField(_("test result"), max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("work log")
+        verbose_name_plural = _("work logs")
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.at:%Y-%m-%d %H:%M}"
+
+
+class OwnerConsent(models.Model):
+    """The owner's consent to a plan change, an extra cost, or a quote for a paid repair."""
+
+    class Subject(models.TextChoices):
+        PLAN_CHANGE = "plan_change", _("Change of plan")
+        EXTRA_COST = "extra_cost", _("Extra cost")
+        QUOTE = "quote", _("Quote for a paid repair")
+
+    class How(models.TextChoices):
+        SIGNED_ON_SCREEN = "signed", _("Signed on screen")
+        PHONE = "phone", _("By phone (recorded)")
+        WRITTEN = "written", _("In writing")
+
+    scope_project_path = "ticket__project"
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="consents")
+    subject = models.CharField(_("subject"), max_length=12, choices=Subject.choices)
+    what = models.TextField(_("what the owner agreed to"))
+    amount = models.DecimalField(_("amount (yuan)"), max_digits=12, decimal_places=2, null=True, blank=True)
+    how = models.CharField(_("how consented"), max_length=10, choices=How.choices)
+    consented = models.BooleanField(_("owner agreed"), default=True)
+    at = models.DateTimeField(default=timezone.now)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    signature = models.ImageField(storage=private_storage, upload_to="signatures/%Y/%m", blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("owner consent")
+        verbose_name_plural = _("owner consents")
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.get_subject_display()} {self.at:%Y-%m-%d}"
+
+
+class SignOff(models.Model):
+    """Re-inspection, the owner's signature, the joint director + CS signatures, the GM's approval."""
+
+    class Kind(models.TextChoices):
+        REINSPECTION = "reinspection", _("Steward's re-inspection")
+        OWNER = "owner", _("Owner's sign-off")
+        JOINT_DIRECTOR = "joint_director", _("Joint sign-off: director")
+        JOINT_CS = "joint_cs", _("Joint sign-off: customer service")
+        GM_APPROVAL = "gm_approval", _("Project GM's approval to close")
+
+    scope_project_path = "ticket__project"
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="signoffs")
+    kind = models.CharField(_("kind"), max_length=15, choices=Kind.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    signer_name = models.CharField(_("signed by"), max_length=50)
+    at = models.DateTimeField(default=timezone.now)
+    passed = models.BooleanField(_("passed"), default=True)
+    checklist = models.JSONField(_("checklist"), default=dict, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+    signature = models.ImageField(storage=private_storage, upload_to="signatures/%Y/%m", blank=True)
+    # A new round of sign-off starts when the ticket returns to repair.
+    round = models.PositiveSmallIntegerField(default=1)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("sign-off")
+        verbose_name_plural = _("sign-offs")
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.signer_name}"
+
+
+class Attachment(models.Model):
+    """A photo, short video or document of a ticket; stored privately, served through a checked view."""
+
+    class Kind(models.TextChoices):
+        PHOTO = "photo", _("Photo")
+        VIDEO = "video", _("Video")
+        DOCUMENT = "document", _("Document")
+
+    class Stage(models.TextChoices):
+        INTAKE = "intake", _("Intake")
+        SURVEY = "survey", _("Survey")
+        REPAIR = "repair", _("Repair")
+        SIGNOFF = "signoff", _("Sign-off")
+
+    scope_project_path = "ticket__project"
+    scope_contractor_path = "ticket__repairing_contractor"
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    stage = models.CharField(_("stage"), max_length=10, choices=Stage.choices, default=Stage.INTAKE)
+    file = models.FileField(storage=private_storage, upload_to="attachments/%Y/%m")
+    thumbnail = models.ImageField(storage=private_storage, upload_to="thumbnails/%Y/%m", blank=True)
+    content_type = models.CharField(max_length=50)
+    size = models.PositiveIntegerField()
+    original_name = models.CharField(max_length=200, blank=True)
+    caption = models.CharField(_("caption"), max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+    work_log = models.ForeignKey(WorkLog, on_delete=models.SET_NULL, null=True, blank=True, related_name="photos")
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self):
+        return self.original_name or self.file.name
+
+
+class OutboxMessage(models.Model):
+    """A notification written in the business transaction and delivered later by Celery.
+
+    ``dedupe_key`` is unique, so writing the same notification twice (a
+    retried task, two sweeps) is a no-op.
+    """
+
+    event = models.CharField(max_length=50)
+    dedupe_key = models.CharField(max_length=200, unique=True)
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, null=True, blank=True, related_name="outbox")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    recipient_address = models.CharField(max_length=200, blank=True)
+    channel = models.CharField(max_length=20, default="email")
+    context = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox")
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["next_attempt_at"], condition=Q(sent_at__isnull=True), name="outbox_unsent_due")
+        ]
+
+    def __str__(self):
+        return f"{self.event} → {self.recipient_id or self.recipient_address}"

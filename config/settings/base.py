@@ -126,3 +126,4 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+SIMPLE_HISTORY_REVERT_DISABLED = True

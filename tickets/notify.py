@@ -1,0 +1,52 @@
+"""Write notifications to the outbox inside the business transaction.
+
+Rows are unique by ``dedupe_key``; writing the same one twice is a no-op.
+After the commit a delivery task is queued; if the broker is down the row
+waits for the next sweep (tickets.tasks.sweep_outbox).
+"""
+
+import logging
+
+from django.db import transaction
+
+from warranty.selectors import staff_with_role
+
+from .models import OutboxMessage
+
+logger = logging.getLogger(__name__)
+
+
+def queue(event: str, *, ticket=None, users=(), context: dict | None = None, key: str = "") -> int:
+    """Queue ``event`` for each user; returns how many new rows were written."""
+    rows = [
+        OutboxMessage(
+            event=event,
+            dedupe_key=f"{event}:{ticket.pk if ticket else '-'}:{user.pk}:{key}"[:200],
+            ticket=ticket,
+            recipient=user,
+            recipient_address=user.email,
+            context={"ticket": ticket.number if ticket else "", **(context or {})},
+        )
+        for user in users
+        if user is not None
+    ]
+    if not rows:
+        return 0
+    created = OutboxMessage.objects.bulk_create(rows, ignore_conflicts=True)
+    transaction.on_commit(kick)
+    return len(created)
+
+
+def queue_role(event: str, *, ticket, role: str, context: dict | None = None, key: str = "") -> int:
+    """Queue ``event`` for the users of ``role`` who serve the ticket's project."""
+    return queue(event, ticket=ticket, users=list(staff_with_role(ticket.project_id, role)), context=context, key=key)
+
+
+def kick() -> None:
+    """Ask a worker to deliver now; a broker outage only delays delivery until the next sweep."""
+    try:
+        from .tasks import deliver_outbox
+
+        deliver_outbox.apply_async(retry=False)
+    except Exception:  # broker unreachable: the beat sweep will pick the rows up
+        logger.warning("Could not queue outbox delivery now; the sweep will retry", exc_info=False)

@@ -1,0 +1,198 @@
+"""Creating a report with its defects: one transaction, numbers without races, repeats linked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from warranty.roles import Role
+from warranty.scoping import can_see_project, is_contractor
+from warranty.selectors import current_primary_owner
+
+from .. import notify
+from ..attachments import CheckedUpload, check_upload
+from ..models import OPEN_STATES, Attachment, Channel, Report, ReportSequence, State, Ticket
+from .errors import NotPermitted, OutOfScope, ServiceError
+from .lifecycle import run_transition_inline, same_location, timeline
+
+
+@dataclass
+class DefectInput:
+    location: str
+    category: object
+    description: str
+    location_detail: str = ""
+    part: str = ""
+    photos: list = field(default_factory=list)
+
+
+def next_report_number(project, day) -> str:
+    """``{project code}-{yymmdd}-{seq}``; the sequence row is locked, so concurrent callers queue up."""
+    ReportSequence.objects.bulk_create([ReportSequence(project=project, day=day)], ignore_conflicts=True)
+    seq = ReportSequence.objects.select_for_update().get(project=project, day=day)
+    seq.last += 1
+    seq.save(update_fields=["last"])
+    return f"{project.code}-{day:%y%m%d}-{seq.last:03d}"
+
+
+def next_ticket_seq(report: Report) -> int:
+    return (report.tickets.aggregate(m=Max("seq"))["m"] or 0) + 1
+
+
+def find_repeat_of(unit, location: str, location_detail: str, *, exclude_report=None) -> Ticket | None:
+    """The latest earlier ticket at the same unit and location, if any."""
+    qs = Ticket.objects.filter(unit=unit, location=location).order_by("-created_at", "-pk")
+    if exclude_report is not None:
+        qs = qs.exclude(report=exclude_report)
+    for earlier in qs.only("pk", "location", "location_detail")[:20]:
+        if same_location(location, location_detail, earlier.location, earlier.location_detail):
+            return earlier
+    return None
+
+
+def report_create(
+    *,
+    by,
+    unit,
+    reporter_name: str,
+    contact_phone: str,
+    defects: list[DefectInput],
+    channel: str = Channel.PHONE,
+    reporter_relation: str = "owner",
+    received_at=None,
+    expected_at=None,
+    expected_note: str = "",
+    is_emergency: bool = False,
+    note: str = "",
+    confirm: bool = True,
+) -> Report:
+    """Log a report and one ticket per defect.
+
+    Every upload is checked before anything is written, and everything is
+    written in one transaction: on any error nothing is saved. A front-desk
+    report is confirmed at once (it was read back on the phone); a web
+    report (``by=None``) waits in intake for the front desk.
+    """
+    if by is not None:
+        if is_contractor(by) or not (
+            by.is_superuser or by.has_role(Role.FRONT_DESK, Role.STEWARD, Role.DIRECTOR, Role.CUSTOMER_SERVICE)
+        ):
+            raise NotPermitted()
+        if not can_see_project(by, unit.project_id):
+            raise OutOfScope(_("This unit is not in your projects."), field="unit")
+    if not defects:
+        raise ServiceError(_("Add at least one defect."), field="defects")
+    for i, defect in enumerate(defects):
+        if not (defect.description or "").strip():
+            raise ServiceError(_("Describe defect %(n)s.") % {"n": i + 1}, field=f"defects-{i}-description")
+    checked: list[list[CheckedUpload]] = [
+        [check_upload(photo, field=f"defects-{i}-photos") for photo in defect.photos]
+        for i, defect in enumerate(defects)
+    ]
+    received_at = received_at or timezone.now()
+    written_files: list = []
+    try:
+        with transaction.atomic():
+            report = _write_report(
+                by=by,
+                unit=unit,
+                reporter_name=reporter_name,
+                contact_phone=contact_phone,
+                channel=channel,
+                reporter_relation=reporter_relation,
+                received_at=received_at,
+                expected_at=expected_at,
+                expected_note=expected_note,
+                is_emergency=is_emergency,
+                note=note,
+            )
+            for n, (defect, uploads) in enumerate(zip(defects, checked, strict=True), start=1):
+                ticket = _write_ticket(report, n, defect, by=by)
+                for upload in uploads:
+                    attachment = Attachment(
+                        ticket=ticket,
+                        kind=upload.kind,
+                        content_type=upload.content_type,
+                        size=upload.size,
+                        original_name=upload.original_name,
+                        uploaded_by=by,
+                        stage=Attachment.Stage.INTAKE,
+                    )
+                    attachment.file.save(upload.content.name, upload.content, save=False)
+                    written_files.append(attachment.file)
+                    if upload.thumbnail:
+                        attachment.thumbnail.save(upload.thumbnail.name, upload.thumbnail, save=False)
+                        written_files.append(attachment.thumbnail)
+                    attachment.save()
+                if confirm and by is not None:
+                    run_transition_inline(ticket, by=by, name="confirm")
+            if is_emergency:
+                for role in (Role.DIRECTOR, Role.STEWARD):
+                    notify.queue_role("emergency_report", ticket=report.tickets.first(), role=role)
+    except Exception:
+        for f in written_files:  # the rows rolled back: do not leave their files behind
+            f.storage.delete(f.name)
+        raise
+    return report
+
+
+def _write_report(*, by, unit, reporter_name, contact_phone, received_at, **fields) -> Report:
+    day = timezone.localdate(received_at)
+    report = Report(
+        project_id=unit.project_id,
+        unit=unit,
+        owner=current_primary_owner(unit),
+        reporter_name=(reporter_name or "").strip(),
+        contact_phone=contact_phone,
+        received_at=received_at,
+        received_by=by,
+        **fields,
+    )
+    try:
+        report.full_clean(exclude=["number", "project"])
+    except ValidationError as exc:
+        name, messages = next(iter(exc.message_dict.items()))
+        raise ServiceError(messages[0], field=name) from exc
+    report.number = next_report_number(unit.project, day)
+    report._history_user = by
+    try:
+        report.save()
+    except IntegrityError as exc:  # pragma: no cover - the locked sequence makes this unreachable
+        raise ServiceError(_("Could not number the report; please try again.")) from exc
+    return report
+
+
+def _write_ticket(report: Report, n: int, defect: DefectInput, *, by) -> Ticket:
+    ticket = Ticket(
+        report=report,
+        seq=n,
+        number=f"{report.number}-{n}",
+        project_id=report.project_id,
+        unit_id=report.unit_id,
+        location=defect.location,
+        location_detail=(defect.location_detail or "").strip(),
+        part=(defect.part or "").strip(),
+        category=defect.category,
+        description=defect.description.strip(),
+        is_emergency=report.is_emergency,
+        created_at=report.received_at,
+        repeat_of=find_repeat_of(report.unit, defect.location, defect.location_detail or "", exclude_report=report),
+    )
+    try:
+        ticket.full_clean(exclude=["report", "number", "seq", "project", "unit", "state"])
+    except ValidationError as exc:
+        name, messages = next(iter(exc.message_dict.items()))
+        raise ServiceError(messages[0], field=f"defects-{n - 1}-{name}") from exc
+    ticket._history_user = by
+    ticket.save()
+    timeline(ticket, by, "reported", to_state=State.INTAKE, note=report.get_channel_display())
+    return ticket
+
+
+def open_tickets_of_unit(unit):
+    return Ticket.objects.filter(unit=unit, state__in=OPEN_STATES).select_related("category", "steward")
