@@ -16,3 +16,15 @@ def make_user(db):
         return UserFactory(role=role, projects=projects, contractor=contractor, **kwargs)
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _fresh_workday_calendar():
+    """Forget the calendar's process-level caches so no test sees another's years."""
+    from warranty import calendar
+
+    calendar.clear_cache()
+    calendar._guessed_years.clear()
+    yield
+    calendar.clear_cache()
+    calendar._guessed_years.clear()

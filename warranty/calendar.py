@@ -8,6 +8,7 @@ admin banner) instead of crashing.
 
 import datetime as dt
 import logging
+import time
 from functools import lru_cache
 
 from django.utils import timezone
@@ -21,8 +22,18 @@ def _years_in_table() -> frozenset[int]:
     return frozenset(d.year for d in CalendarDay.objects.dates("date", "year"))
 
 
-@lru_cache(maxsize=64)
+# Other processes (web workers, Celery) do not see clear_cache() from the one that
+# edited the table, so a cached year is also re-read after this many seconds.
+CACHE_SECONDS = 300
+
+
 def _year_table(year: int) -> dict[dt.date, bool] | None:
+    """The year's rows as {date: is_workday}, or None when the table has none."""
+    return _cached_year_table(year, int(time.monotonic() // CACHE_SECONDS))
+
+
+@lru_cache(maxsize=64)
+def _cached_year_table(year: int, _period: int) -> dict[dt.date, bool] | None:
     from .models import CalendarDay
 
     rows = dict(CalendarDay.objects.filter(date__year=year).values_list("date", "is_workday"))
@@ -30,8 +41,8 @@ def _year_table(year: int) -> dict[dt.date, bool] | None:
 
 
 def clear_cache() -> None:
-    """Forget cached years (called when the admin edits the table)."""
-    _year_table.cache_clear()
+    """Forget cached years in this process (called when the admin edits the table)."""
+    _cached_year_table.cache_clear()
 
 
 # Years this process had to guess (Monday–Friday) because the table lacked them.
@@ -56,7 +67,7 @@ def year_is_known(year: int) -> bool:
 
 def add_workdays(start: dt.date | dt.datetime, n: int) -> dt.date:
     """The date ``n`` workdays after ``start`` (``start`` itself not counted)."""
-    day = start.date() if isinstance(start, dt.datetime) else start
+    day = _local_date(start)
     step = 1 if n >= 0 else -1
     remaining = abs(n)
     while remaining:
@@ -68,8 +79,7 @@ def add_workdays(start: dt.date | dt.datetime, n: int) -> dt.date:
 
 def workdays_between(start: dt.date | dt.datetime, end: dt.date | dt.datetime) -> int:
     """Workdays after ``start`` up to and including ``end`` (0 when end <= start)."""
-    a = start.date() if isinstance(start, dt.datetime) else start
-    b = end.date() if isinstance(end, dt.datetime) else end
+    a, b = _local_date(start), _local_date(end)
     count = 0
     day = a
     while day < b:
@@ -77,6 +87,17 @@ def workdays_between(start: dt.date | dt.datetime, end: dt.date | dt.datetime) -
         if is_workday(day):
             count += 1
     return count
+
+
+def _local_date(value: dt.date | dt.datetime) -> dt.date:
+    """The calendar date in Asia/Shanghai of a date or datetime.
+
+    An aware datetime (as read from the database, in UTC) is converted first:
+    01:00 in Shanghai is still the previous day in UTC.
+    """
+    if isinstance(value, dt.datetime):
+        return timezone.localdate(value) if timezone.is_aware(value) else value.date()
+    return value
 
 
 def missing_years_warning_years(today: dt.date | None = None) -> list[int]:

@@ -1,6 +1,7 @@
 """System checks for the registry: a warning when the workday calendar lacks a year's holidays."""
 
 from django.core.checks import Warning, register
+from django.db import DatabaseError
 
 
 @register()
@@ -9,7 +10,7 @@ def calendar_years_check(app_configs, **kwargs):
 
     try:
         years = missing_years_warning_years()
-    except Exception:  # the table may not exist yet (before migrate)
+    except DatabaseError:  # the table may not exist yet (before migrate), or the database is down
         return []
     return [
         Warning(
