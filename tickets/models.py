@@ -14,6 +14,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from phonenumber_field.modelfields import PhoneNumberField
 from simple_history.models import HistoricalRecords
 
+from warranty.coverage import Payer
 from warranty.models import Contractor, DefectCategory, Engagement, Owner, Project, Unit
 
 from . import conditions as c
@@ -119,13 +120,6 @@ class Difficulty(models.TextChoices):
     SIMPLE = "simple", _("Simple")
     GENERAL = "general", _("General")
     COMPLEX = "complex", _("Complex")
-
-
-class Payer(models.TextChoices):
-    CONTRACTOR = "contractor", _("Liable contractor")
-    DEVELOPER = "developer", _("Developer's warranty budget")
-    OWNER = "owner", _("Owner (paid repair)")
-    PROPERTY = "property_management", _("Property management (referral)")
 
 
 class State(models.TextChoices):

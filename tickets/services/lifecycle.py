@@ -19,6 +19,7 @@ from warranty.roles import Role
 
 from .. import notify
 from ..models import CLOSED_STATES, Location, Resolution, State, Ticket, TimelineEvent
+from ..signals import ticket_event
 from .errors import ConditionFailed, Conflict, NotAllowed, NotPermitted, OutOfScope, ReadOnly, ServiceError
 from .scope import ensure_can_act
 
@@ -42,9 +43,11 @@ def lock(ticket: Ticket, *, expected_state: str | None = None) -> Ticket:
 
 
 def timeline(ticket: Ticket, by, verb: str, *, from_state: str = "", to_state: str = "", note: str = "") -> None:
-    TimelineEvent.objects.create(
+    """Write the timeline row and tell listeners (SLA clocks, escalations) inside the same transaction."""
+    event = TimelineEvent.objects.create(
         ticket=ticket, actor=by, verb=verb, from_state=from_state, to_state=to_state, note=note
     )
+    ticket_event.send(sender=Ticket, ticket=ticket, event=event)
 
 
 def run_transition(
