@@ -1,0 +1,3 @@
+"""Front desk: intake, queues, search, the ticket page, owner lookup and web reporting."""
+
+urlpatterns: list = []
