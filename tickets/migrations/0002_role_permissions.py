@@ -26,9 +26,12 @@ GRANTS = {
 def grant(apps, schema_editor):
     # Permissions are normally created after migrate; create them now so they can be granted.
     app_config = apps.get_app_config("tickets")
-    app_config.models_module = True
+    stub = app_config.models_module is None  # a migration state's app config, not the real one
+    if stub:
+        app_config.models_module = True
     create_permissions(app_config, apps=apps, verbosity=0)
-    app_config.models_module = None
+    if stub:
+        app_config.models_module = None
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     for role, codenames in GRANTS.items():
