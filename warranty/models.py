@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.deconstruct import deconstructible
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
@@ -14,7 +15,24 @@ from simple_history.models import HistoricalRecords
 
 from .roles import Role
 
-mainland_mobile = RegexValidator(
+
+@deconstructible(path="django.core.validators.RegexValidator")
+class MainlandMobileValidator(RegexValidator):
+    """Match the pattern against the number's E.164 form.
+
+    ``str()`` of a PhoneNumber follows PHONENUMBER_DEFAULT_FORMAT ("138 1234 5678"
+    when NATIONAL), which the pattern would reject. Migrations only need the
+    pattern, so this deconstructs as a plain RegexValidator.
+    """
+
+    # Not "invalid": a model form would show the form field's own "invalid" message instead.
+    code = "not_mainland_mobile"
+
+    def __call__(self, value):
+        super().__call__(getattr(value, "as_e164", value))
+
+
+mainland_mobile = MainlandMobileValidator(
     r"^(\+86)?1[3-9]\d{9}$",
     _("Enter a mainland China mobile number: 11 digits starting with 1."),
 )
