@@ -8,9 +8,8 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
-from warranty.scoping import scope
+from warranty.admin_mixins import ScopedAdminMixin, ScopedHistoryAdmin
 
 from . import services
 from .models import (
@@ -24,13 +23,6 @@ from .models import (
     TimelineEvent,
 )
 from .selectors import ticket_actions
-
-
-class ScopedMixin:
-    """Limit every admin list and lookup to the user's projects (warranty.scoping.scope)."""
-
-    def get_queryset(self, request):
-        return scope(super().get_queryset(request), request.user)
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -66,7 +58,7 @@ class TicketInline(ReadOnlyInline):
 
 
 @admin.register(Report)
-class ReportAdmin(ScopedMixin, SimpleHistoryAdmin):
+class ReportAdmin(ScopedHistoryAdmin):
     list_display = ["number", "unit", "reporter_name", "channel", "received_at", "is_emergency"]
     list_filter = ["project", "channel", "is_emergency"]
     search_fields = ["=number", "unit__number", "reporter_name", "=contact_phone"]
@@ -102,7 +94,7 @@ ADMIN_TRANSITIONS = {
 
 
 @admin.register(Ticket)
-class TicketAdmin(ScopedMixin, SimpleHistoryAdmin):
+class TicketAdmin(ScopedHistoryAdmin):
     list_display = ["number", "unit", "category", "location", "state", "difficulty", "steward", "created_at"]
     list_filter = ["state", "difficulty", "project", "category", "is_emergency", "is_major"]
     search_fields = ["=number", "unit__number", "report__reporter_name", "=report__contact_phone"]
@@ -204,7 +196,7 @@ class TicketAdmin(ScopedMixin, SimpleHistoryAdmin):
 
 
 @admin.register(ContactAttempt)
-class ContactAttemptAdmin(ScopedMixin, SimpleHistoryAdmin):
+class ContactAttemptAdmin(ScopedHistoryAdmin):
     list_display = ["report", "purpose", "method", "at", "by", "reached"]
     list_filter = ["purpose", "reached"]
     list_select_related = ["report", "by"]
@@ -216,7 +208,7 @@ class ContactAttemptAdmin(ScopedMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(ScopedMixin, SimpleHistoryAdmin):
+class AppointmentAdmin(ScopedHistoryAdmin):
     list_display = ["ticket", "kind", "scheduled_at", "arrived_at", "deviation_minutes", "outcome"]
     list_filter = ["kind", "outcome"]
     list_select_related = ["ticket"]
@@ -228,7 +220,7 @@ class AppointmentAdmin(ScopedMixin, SimpleHistoryAdmin):
 
 
 @admin.register(DispatchNotice)
-class DispatchNoticeAdmin(ScopedMixin, SimpleHistoryAdmin):
+class DispatchNoticeAdmin(ScopedHistoryAdmin):
     list_display = ["number", "ticket", "contractor", "status", "issued_at"]
     list_filter = ["status"]
     search_fields = ["=number", "ticket__number"]
@@ -253,7 +245,7 @@ class DispatchNoticeAdmin(ScopedMixin, SimpleHistoryAdmin):
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(admin.ModelAdmin):
+class OutboxMessageAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = ["event", "ticket", "recipient", "channel", "created_at", "sent_at", "attempts"]
     list_filter = ["event", "channel"]
     list_select_related = ["ticket", "recipient"]

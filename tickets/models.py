@@ -708,6 +708,8 @@ class OutboxMessage(models.Model):
     retried task, two sweeps) is a no-op.
     """
 
+    scope_project_path = "ticket__project"
+
     event = models.CharField(max_length=50)
     dedupe_key = models.CharField(max_length=200, unique=True)
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, null=True, blank=True, related_name="outbox")

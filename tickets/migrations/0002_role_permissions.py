@@ -1,7 +1,8 @@
 """Grant the ticket transition permissions to the role groups (STYLE.md point 4)."""
 
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
+
+from warranty.migration_utils import ensure_permissions
 
 GRANTS = {
     "front_desk": ["confirm_intake", "resolve_by_phone", "dispatch_ticket", "view_ticket"],
@@ -24,14 +25,7 @@ GRANTS = {
 
 
 def grant(apps, schema_editor):
-    # Permissions are normally created after migrate; create them now so they can be granted.
-    app_config = apps.get_app_config("tickets")
-    stub = app_config.models_module is None  # a migration state's app config, not the real one
-    if stub:
-        app_config.models_module = True
-    create_permissions(app_config, apps=apps, verbosity=0)
-    if stub:
-        app_config.models_module = None
+    ensure_permissions(apps, "tickets")
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     for role, codenames in GRANTS.items():

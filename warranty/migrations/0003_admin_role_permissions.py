@@ -6,8 +6,9 @@ owner contacts and the workday calendar up to date. Scoping to the projects a
 user serves is the admin's job (warranty.admin_mixins), not the permission's.
 """
 
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
+
+from warranty.migration_utils import ensure_permissions
 
 ALL_MODELS = [
     "project", "season", "deliverybatch", "building", "unit", "owner", "ownership",
@@ -31,11 +32,7 @@ GRANTS = {
 
 
 def _ensure_permissions(apps):
-    # Permissions are normally created by post_migrate, after every migration has run.
-    app_config = apps.get_app_config("warranty")
-    app_config.models_module = True
-    create_permissions(app_config, apps=apps, verbosity=0)
-    app_config.models_module = None
+    ensure_permissions(apps, "warranty")
 
 
 def _permissions(apps, role):
