@@ -27,7 +27,7 @@ lint: $(VENV)/.test
 test: $(VENV)/.test lint
 	bin/ensure-browser
 	$(PY) manage.py makemigrations --check --dry-run --settings=config.settings.test
-	DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest $(PYTEST_ARGS)
+	DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest --create-db $(PYTEST_ARGS)
 
 lock: | $(VENV)/bin/python
 	bin/lock
@@ -37,7 +37,8 @@ messages: $(VENV)/.runtime
 	$(PY) manage.py compilemessages --ignore=.venv
 
 graph: $(VENV)/.runtime
-	$(PY) manage.py graph_transitions -o docs/ticket_lifecycle.dot tickets.Ticket
+	$(PY) manage.py graph_transitions tickets.Ticket > docs/ticket_lifecycle.dot
+	$(PY) manage.py graph_transitions -o docs/ticket_lifecycle.svg tickets.Ticket
 
 clean:
 	rm -rf $(VENV) var db.sqlite3

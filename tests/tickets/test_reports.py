@@ -1,0 +1,118 @@
+"""Creating reports: fixed query counts, bad input refused with nothing half-saved."""
+
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from tests.factories import UnitFactory, category
+from tickets import services as s
+from tickets.models import Attachment, Location, Report, State, Ticket
+
+from .conftest import jpeg_upload, new_report
+
+
+def defects(n=3, photos=False):
+    return [
+        s.DefectInput(location=loc, category=category(cat), description=f"缺陷{i}",
+                      photos=[jpeg_upload()] if photos else [])
+        for i, (loc, cat) in enumerate([(Location.MASTER_BATHROOM, "waterproofing"), (Location.KITCHEN, "civil"),
+                                        (Location.BALCONY, "doors_windows")][:n])
+    ]
+
+
+def test_report_with_three_defects_runs_a_fixed_number_of_queries(world, django_assert_max_num_queries):
+    new_report(world)  # warm caches (content types, sequences)
+    with django_assert_max_num_queries(45):
+        report = new_report(world, defects=defects(3))
+    assert [t.number for t in report.tickets.order_by("seq")] == [f"{report.number}-{n}" for n in (1, 2, 3)]
+    assert all(t.state == State.TRIAGE for t in report.tickets.all())
+
+
+def test_report_number_format(world):
+    report = new_report(world)
+    code, day, seq = report.number.split("-")
+    assert code == "YQF" and len(day) == 6 and seq == "001"
+    assert new_report(world).number.endswith("-002")
+
+
+def test_photos_are_stored_privately_with_thumbnails_and_no_exif(world):
+    report = new_report(world, defects=defects(1, photos=True))
+    attachment = Attachment.objects.get(ticket__report=report)
+    assert attachment.kind == "photo" and attachment.thumbnail
+    assert "private" in attachment.file.path
+    with Image.open(attachment.file.path) as image:
+        assert not image.getexif()
+
+
+def _nothing_saved():
+    assert Report.objects.count() == 0
+    assert Ticket.objects.count() == 0
+    assert Attachment.objects.count() == 0
+
+
+def test_photo_too_large_is_refused_and_nothing_saved(world):
+    big = SimpleUploadedFile("big.jpg", b"\xff\xd8\xff" + b"0" * (11 * 1024 * 1024), content_type="image/jpeg")
+    items = defects(2)
+    items[1].photos = [big]
+    with pytest.raises(s.ServiceError) as err:
+        new_report(world, defects=items)
+    assert err.value.field == "defects-1-photos" and "10 MB" in str(err.value)
+    _nothing_saved()
+
+
+def test_renamed_executable_is_refused_and_nothing_saved(world):
+    exe = SimpleUploadedFile("photo.jpg", b"MZ\x90\x00" + b"\x00" * 2048, content_type="image/jpeg")
+    items = defects(1)
+    items[0].photos = [jpeg_upload(), exe]
+    with pytest.raises(s.ServiceError) as err:
+        new_report(world, defects=items)
+    assert "photo.jpg" in str(err.value)
+    _nothing_saved()
+
+
+def test_unit_outside_the_users_projects_is_refused(world):
+    foreign_unit = UnitFactory(building__project=world.other_project, building__batch__project=world.other_project)
+    with pytest.raises(s.OutOfScope):
+        s.report_create(by=world.users["front_desk"], unit=foreign_unit, reporter_name="王", contact_phone="13800000001",
+                        defects=defects(1))
+    _nothing_saved()
+
+
+@pytest.mark.parametrize("phone", ["12345", "not a phone", ""])
+def test_invalid_contact_phone_is_a_field_error(world, phone):
+    with pytest.raises(s.ServiceError) as err:
+        s.report_create(by=world.users["front_desk"], unit=world.unit, reporter_name="王", contact_phone=phone,
+                        defects=defects(1))
+    assert err.value.field == "contact_phone"
+    _nothing_saved()
+
+
+def test_empty_description_is_a_field_error(world):
+    items = defects(2)
+    items[1].description = "   "
+    with pytest.raises(s.ServiceError) as err:
+        new_report(world, defects=items)
+    assert err.value.field == "defects-1-description"
+    _nothing_saved()
+
+
+def test_contractor_cannot_log_reports(world):
+    with pytest.raises(s.NotPermitted):
+        new_report(world, by=world.users["contractor"])
+    _nothing_saved()
+
+
+def test_a_video_is_accepted_by_its_content(world):
+    mp4 = SimpleUploadedFile("clip.bin", b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 1000, content_type="application/x")
+    items = defects(1)
+    items[0].photos = [mp4]
+    report = new_report(world, defects=items)
+    assert Attachment.objects.get(ticket__report=report).content_type == "video/mp4"
+
+
+def _png(size=(10, 10)):
+    out = io.BytesIO()
+    Image.new("RGB", size).save(out, format="PNG")
+    return out.getvalue()
