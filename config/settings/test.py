@@ -10,5 +10,8 @@ DATABASES = {  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = VAR_DIR / "test-media"  # noqa: F405
+# Tests never publish to a shared broker by accident; Celery tests set REDIS_URL explicitly.
+CELERY_BROKER_URL = env("REDIS_URL", default="memory://")  # noqa: F405
+CELERY_BROKER_TRANSPORT_OPTIONS = {}
 CELERY_TASK_ALWAYS_EAGER = False
 LANGUAGE_CODE = "zh-hans"
