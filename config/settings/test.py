@@ -15,3 +15,8 @@ CELERY_BROKER_URL = env("REDIS_URL", default="memory://")  # noqa: F405
 CELERY_BROKER_TRANSPORT_OPTIONS = {}
 CELERY_TASK_ALWAYS_EAGER = False
 LANGUAGE_CODE = "zh-hans"
+
+# The test client's login() authenticates without a request, which axes refuses;
+# the lockout tests switch axes back on with override_settings.
+AXES_ENABLED = False
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]

@@ -1,0 +1,89 @@
+"""Production settings pass `check --deploy`; logins lock out; pages carry a strict CSP."""
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.test import override_settings
+from django.urls import reverse
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_check_deploy_with_production_settings_reports_nothing(tmp_path):
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "SECRET_KEY": secrets.token_urlsafe(64),
+        "ALLOWED_HOSTS": "baoxiu.example.com",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
+    }
+    env.pop("DEBUG", None)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set for the browser tests, never in deployment
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "DEBUG"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key(tmp_path):
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.production", "ALLOWED_HOSTS": "x"}
+    env.pop("SECRET_KEY", None)
+    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+AXES_ON = {
+    "AXES_ENABLED": True,
+    "AUTHENTICATION_BACKENDS": ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"],
+}
+
+
+@override_settings(**AXES_ON)
+def test_five_failed_logins_lock_the_account(client, make_user):
+    make_user("front_desk", username="desk1")
+    for _ in range(5):
+        response = client.post(reverse("login"), {"username": "desk1", "password": "wrong-password"})
+    assert response.status_code == 429
+    locked = client.post(reverse("login"), {"username": "desk1", "password": "pw-for-tests-1"})
+    assert locked.status_code == 429
+    assert "15" in locked.content.decode()
+
+
+@override_settings(**AXES_ON)
+def test_a_good_login_still_works_below_the_limit(client, make_user):
+    make_user("front_desk", username="desk2")
+    for _ in range(2):
+        client.post(reverse("login"), {"username": "desk2", "password": "wrong-password"})
+    response = client.post(reverse("login"), {"username": "desk2", "password": "pw-for-tests-1"})
+    assert response.status_code == 302
+
+
+def test_pages_carry_a_csp_without_inline_scripts(client, db):
+    response = client.get(reverse("login"))
+    policy = response["Content-Security-Policy"]
+    script = next(part for part in policy.split(";") if part.strip().startswith("script-src"))
+    assert "'self'" in script and "unsafe-inline" not in script and "unsafe-eval" not in script
+    assert "<script>" not in response.content.decode()
+
+
+def test_sessions_expire_when_idle(settings):
+    assert settings.SESSION_SAVE_EVERY_REQUEST is True
+    assert settings.SESSION_COOKIE_AGE <= 60 * 60
+    assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE is True
+
+
+@pytest.mark.parametrize("password", ["short", "1234567890123", "password123"])
+def test_weak_passwords_are_refused(password):
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        validate_password(password)
