@@ -40,5 +40,12 @@ graph: $(VENV)/.runtime
 	$(PY) manage.py graph_transitions tickets.Ticket > docs/ticket_lifecycle.dot
 	$(PY) manage.py graph_transitions -o docs/ticket_lifecycle.svg tickets.Ticket
 
+backup: $(VENV)/.runtime
+	$(PY) manage.py backup $(DIR)
+
+restore: $(VENV)/.runtime
+	@test -n "$(DIR)" || (echo "usage: make restore DIR=backups/<timestamp>" && exit 2)
+	$(PY) manage.py restore $(DIR)
+
 clean:
 	rm -rf $(VENV) var db.sqlite3

@@ -1,5 +1,7 @@
 """Test settings: PostgreSQL on 127.0.0.1 unless DATABASE_URL says otherwise."""
 
+from pathlib import Path
+
 from .base import *  # noqa: F403
 
 DATABASES = {  # noqa: F405
@@ -9,7 +11,7 @@ DATABASES = {  # noqa: F405
 }
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-MEDIA_ROOT = VAR_DIR / "test-media"  # noqa: F405
+MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(VAR_DIR / "test-media")))  # noqa: F405
 # Tests never publish to a shared broker by accident; Celery tests set REDIS_URL explicitly.
 CELERY_BROKER_URL = env("REDIS_URL", default="memory://")  # noqa: F405
 CELERY_BROKER_TRANSPORT_OPTIONS = {}

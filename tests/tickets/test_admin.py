@@ -15,10 +15,18 @@ def _copy_tickets(template: Ticket, n: int, start: int):
     """Many tickets fast (no history needed for a list test)."""
     rows = []
     for i in range(start, start + n):
-        rows.append(Ticket(
-            report=template.report, seq=100 + i, number=f"{template.number}-x{i}", project=template.project,
-            unit=template.unit, location=template.location, category=template.category, description="批量",
-        ))
+        rows.append(
+            Ticket(
+                report=template.report,
+                seq=100 + i,
+                number=f"{template.number}-x{i}",
+                project=template.project,
+                unit=template.unit,
+                location=template.location,
+                category=template.category,
+                description="批量",
+            )
+        )
     Ticket.objects.bulk_create(rows)
 
 
@@ -81,7 +89,9 @@ def test_steward_of_another_project_sees_no_tickets_in_the_admin(world, client):
     assert "YQF-" not in response.content.decode()
 
 
-@pytest.mark.parametrize("name", ["tickets_report", "tickets_ticket", "tickets_dispatchnotice", "tickets_outboxmessage"])
+@pytest.mark.parametrize(
+    "name", ["tickets_report", "tickets_ticket", "tickets_dispatchnotice", "tickets_outboxmessage"]
+)
 def test_admin_pages_render(world, admin_client, name):
     new_report(world)
     assert admin_client.get(reverse(f"admin:{name}_changelist")).status_code == 200

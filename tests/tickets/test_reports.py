@@ -15,10 +15,16 @@ from .conftest import jpeg_upload, new_report
 
 def defects(n=3, photos=False):
     return [
-        s.DefectInput(location=loc, category=category(cat), description=f"缺陷{i}",
-                      photos=[jpeg_upload()] if photos else [])
-        for i, (loc, cat) in enumerate([(Location.MASTER_BATHROOM, "waterproofing"), (Location.KITCHEN, "civil"),
-                                        (Location.BALCONY, "doors_windows")][:n])
+        s.DefectInput(
+            location=loc, category=category(cat), description=f"缺陷{i}", photos=[jpeg_upload()] if photos else []
+        )
+        for i, (loc, cat) in enumerate(
+            [
+                (Location.MASTER_BATHROOM, "waterproofing"),
+                (Location.KITCHEN, "civil"),
+                (Location.BALCONY, "doors_windows"),
+            ][:n]
+        )
     ]
 
 
@@ -75,16 +81,22 @@ def test_renamed_executable_is_refused_and_nothing_saved(world):
 def test_unit_outside_the_users_projects_is_refused(world):
     foreign_unit = UnitFactory(building__project=world.other_project, building__batch__project=world.other_project)
     with pytest.raises(s.OutOfScope):
-        s.report_create(by=world.users["front_desk"], unit=foreign_unit, reporter_name="王", contact_phone="13800000001",
-                        defects=defects(1))
+        s.report_create(
+            by=world.users["front_desk"],
+            unit=foreign_unit,
+            reporter_name="王",
+            contact_phone="13800000001",
+            defects=defects(1),
+        )
     _nothing_saved()
 
 
 @pytest.mark.parametrize("phone", ["12345", "not a phone", ""])
 def test_invalid_contact_phone_is_a_field_error(world, phone):
     with pytest.raises(s.ServiceError) as err:
-        s.report_create(by=world.users["front_desk"], unit=world.unit, reporter_name="王", contact_phone=phone,
-                        defects=defects(1))
+        s.report_create(
+            by=world.users["front_desk"], unit=world.unit, reporter_name="王", contact_phone=phone, defects=defects(1)
+        )
     assert err.value.field == "contact_phone"
     _nothing_saved()
 
