@@ -245,7 +245,8 @@ class Owner(models.Model):
     scope_path_is_many = True
 
     name = models.CharField(_("name"), max_length=50)
-    phone = PhoneNumberField(_("mobile phone"), region="CN", validators=[mainland_mobile], db_index=True)
+    # Blank only once the owner has been anonymised (see clean()).
+    phone = PhoneNumberField(_("mobile phone"), region="CN", validators=[mainland_mobile], db_index=True, blank=True)
     other_phone = PhoneNumberField(_("other phone"), region="CN", blank=True)
     email = models.EmailField(_("email"), blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
@@ -261,14 +262,19 @@ class Owner(models.Model):
     def __str__(self):
         return self.name
 
+    def clean(self):
+        if not self.phone and self.anonymised_at is None:
+            raise ValidationError({"phone": _("This field is required.")})
+
     @property
     def phone_last4(self) -> str:
         return str(self.phone.national_number)[-4:] if self.phone else ""
 
     @property
     def masked_phone(self) -> str:
-        digits = str(self.phone.national_number) if self.phone else ""
-        return f"{digits[:3]}****{digits[-4:]}" if len(digits) >= 7 else "****"
+        from .personal_data import mask_phone
+
+        return mask_phone(self.phone)
 
 
 class Ownership(models.Model):

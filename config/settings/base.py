@@ -169,3 +169,6 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
 SIMPLE_HISTORY_REVERT_DISABLED = True
+
+# Personal data (PIPL): owners who left are anonymised this many years after their last contact.
+OWNER_DATA_RETENTION_YEARS = env.int("OWNER_DATA_RETENTION_YEARS", default=10)
