@@ -75,14 +75,17 @@ def owner_name(ticket: Ticket) -> str:
 
 
 def can_see_owner_phone(user, ticket: Ticket) -> bool:
-    """The ticket's steward (and engineer), directors of its project, and the contractor on its current job."""
+    """The ticket's steward (and engineer), directors of its project, and the contractor on its current job.
+
+    A contractor's job is "current" once it accepted the latest notice and until sign-off ends.
+    """
     if user.is_superuser:
         return True
     if is_contractor(user):
         if ticket.repairing_contractor_id != user.contractor_id or ticket.state not in (State.REPAIR, State.SIGNOFF):
             return False
         latest = ticket.notices.order_by("-pk").first()
-        return latest is not None and latest.contractor_id == user.contractor_id and latest.status != "declined"
+        return latest is not None and latest.contractor_id == user.contractor_id and latest.status == "accepted"
     return user.pk in (ticket.steward_id, ticket.engineer_id) or user.has_role(Role.DIRECTOR)
 
 
