@@ -240,3 +240,32 @@
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
   else init();
 })();
+
+/* htmx requests that fail: say so, and leave the page (and what was typed) as it is. */
+(function () {
+  "use strict";
+  var gettext = window.gettext || function (s) { return s; };
+  function warn(text) {
+    var box = document.querySelector("[data-net-error]");
+    if (!box) {
+      box = document.createElement("p");
+      box.setAttribute("data-net-error", "");
+      box.setAttribute("role", "alert");
+      box.className = "draft-note net-error";
+      var main = document.getElementById("main") || document.body;
+      main.insertBefore(box, main.firstChild);
+    }
+    box.textContent = text;
+  }
+  document.addEventListener("htmx:sendError", function () {
+    warn(gettext("No connection: nothing was saved. Try again when the network is back."));
+  });
+  document.addEventListener("htmx:responseError", function (ev) {
+    var xhr = ev.detail && ev.detail.xhr;
+    warn(gettext("The server refused or failed") + (xhr ? " (" + xhr.status + ")" : "") + ". " + gettext("Reload the page and try again."));
+  });
+  document.addEventListener("htmx:afterSwap", function () {
+    var box = document.querySelector("[data-net-error]");
+    if (box) box.remove();
+  });
+})();

@@ -92,9 +92,11 @@ def test_steward_takes_a_general_ticket_from_triage_to_the_owners_signature(worl
     # The contractor accepts (its own view is tested below); the steward records arrival on site.
     s.notice_accept(notice=notice, by=world.users["waterproof_contractor"])
     page.goto(f"/field/t/{ticket.number}/")
-    with page.expect_navigation():
-        page.locator("#appointments form[action*='check-in'] button").click()
+    # Check-in goes through htmx: the appointments card and the actions bar are swapped in place.
+    page.locator("#appointments form[action*='check-in'] button").click()
+    page.locator("#appointments [role=status]").wait_for()
     assert ticket.appointments.filter(arrived_at__isnull=False).exists()
+    assert page.locator("form[action$='/do/complete_repair/'] button").is_enabled()
     shot(page, "05-workspace-repair")
     page.set_viewport_size(TABLET_LANDSCAPE)
     shot(page, "05b-workspace-landscape")

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tickets import services as s
-from tickets.models import Appointment, SignOff, State, WorkLog
+from tickets.models import Appointment, OutboxMessage, SignOff, State, WorkLog
 
 from .conftest import in_future, jpeg_upload, png_bytes
 from .lifecycle import advance, fresh, new_ticket
@@ -177,6 +177,10 @@ def test_dispatch_issues_a_numbered_f02_pdf(steward_client, world):
     assert response.status_code == 302
     notice = fresh(ticket).notices.get()
     assert fresh(ticket).state == State.REPAIR
+    # The contractor's users are notified through the outbox.
+    assert OutboxMessage.objects.filter(
+        event="dispatch_notice", recipient=world.users["waterproof_contractor"], ticket=ticket
+    ).exists()
     pdf = steward_client.get(url("field_notice_pdf", notice.number))
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF")
@@ -194,6 +198,31 @@ def test_check_in_records_the_deviation_and_flags_lateness(steward_client, world
     appointment.refresh_from_db()
     assert appointment.deviation_minutes >= 29 and appointment.is_late
     assert "15" in response.content.decode()
+
+
+def test_check_in_with_htmx_swaps_the_appointments_card(steward_client, world):
+    ticket = advance(world, new_ticket(world), State.DISPATCH)
+    appointment = s.appointment_schedule(
+        ticket=ticket, by=world.users["steward"], kind="survey", scheduled_at=in_future(1)
+    )
+    response = steward_client.post(url("field_check_in", ticket.number, appointment.pk), HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'id="appointments"' in html and 'hx-swap-oob="true"' in html
+    assert 'role="status"' in html
+    again = steward_client.post(url("field_check_in", ticket.number, appointment.pk), HTTP_HX_REQUEST="true")
+    assert "already recorded" in again.content.decode() or "已" in again.content.decode()
+
+
+def test_survey_in_the_past_is_refused_and_the_note_kept(steward_client, world):
+    ticket = advance(world, new_ticket(world), State.DISPATCH)
+    response = steward_client.post(
+        url("field_survey", ticket.number),
+        {"scheduled_at": local_input(timezone.now() - dt.timedelta(hours=2)), "note": "业主下午三点后在家"},
+    )
+    assert response.status_code == 400
+    assert "业主下午三点后在家" in response.content.decode()
+    assert not ticket.appointments.exists()
 
 
 def test_owner_absent_needs_a_note_and_rebooks(steward_client, world):

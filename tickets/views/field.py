@@ -219,10 +219,8 @@ def field_actions(ticket: Ticket, user) -> list[dict]:
     return rows
 
 
-@staff_only
-def workspace(request, number):
-    """Everything about one ticket on one tablet page, with the actions the user may take now."""
-    ticket = get_ticket(request, number)
+def workspace_context(request, ticket: Ticket) -> dict:
+    """Everything the workspace (and its htmx fragments) shows about one ticket, in a fixed number of queries."""
     ticket = (
         Ticket.objects.filter(pk=ticket.pk)
         .select_related(
@@ -240,11 +238,10 @@ def workspace(request, number):
     )
     user = request.user
     plans = list(ticket.plans.all())
-    context = {
+    return {
         "ticket": ticket,
         "contact": owner_contact(user, ticket),
         "plan": f.with_materials_text(plans[-1]) if plans else None,
-        "older_plans": plans[:-1],
         "appointments": list(ticket.appointments.all()),
         "notices": list(ticket.notices.all()),
         "logs": list(ticket.work_logs.all()),
@@ -254,10 +251,13 @@ def workspace(request, number):
         "note_form": f.NoteForm(),
         "is_field_staff": user.is_superuser or user.has_role(Role.STEWARD, Role.DIRECTOR, Role.ENGINEER),
     }
-    context["pending_appointment"] = next(
-        (a for a in reversed(context["appointments"]) if not a.outcome and a.arrived_at is None), None
-    )
-    return render_field(request, "tickets/field/workspace.html", context)
+
+
+@staff_only
+def workspace(request, number):
+    """Everything about one ticket on one tablet page, with the actions the user may take now."""
+    ticket = get_ticket(request, number)
+    return render_field(request, "tickets/field/workspace.html", workspace_context(request, ticket))
 
 
 # --- triage --------------------------------------------------------------------------------
@@ -481,25 +481,33 @@ def _appointment(request, ticket: Ticket, pk: int) -> Appointment:
 @staff_only
 @require_POST
 def check_in(request, number, pk):
-    """Arrival on site now: the deviation from the appointment is recorded, more than 15 minutes is flagged."""
+    """Arrival on site now: the deviation from the appointment is recorded, more than 15 minutes off is flagged.
+
+    With htmx, answers the appointments card and the actions bar (out of band) instead of a redirect.
+    """
     ticket = get_ticket(request, number)
     appointment = _appointment(request, ticket, pk)
+    warn = False
     try:
         appointment = s.appointment_check_in(appointment=appointment, by=request.user)
     except s.ServiceError as error:
-        return refused(request, error, workspace_url(ticket, "appointments"))
-    if appointment.is_late:
-        messages.warning(
-            request,
-            _("Arrival recorded: %(minutes)+d minutes from the appointment (more than 15 minutes: flagged).")
-            % {"minutes": appointment.deviation_minutes},
-        )
+        if not request.htmx or error.status == 404:
+            return refused(request, error, workspace_url(ticket, "appointments"))
+        flash, warn = str(error), True
     else:
-        done(
-            request,
-            _("Arrival recorded: %(minutes)+d minutes from the appointment.")
-            % {"minutes": appointment.deviation_minutes},
-        )
+        minutes = {"minutes": appointment.deviation_minutes}
+        if appointment.is_late:
+            warn = True
+            flash = (
+                _("Arrival recorded: %(minutes)+d minutes from the appointment (more than 15 minutes off: flagged).")
+                % minutes
+            )
+        else:
+            flash = _("Arrival recorded: %(minutes)+d minutes from the appointment.") % minutes
+    if request.htmx:
+        context = {**workspace_context(request, ticket), "flash": flash, "flash_warn": warn}
+        return render(request, "tickets/field/_check_in_response.html", context)
+    (messages.warning if warn else messages.success)(request, flash)
     return redirect(workspace_url(ticket, "appointments"))
 
 
