@@ -60,6 +60,28 @@ def test_my_day_lists_todays_appointments_overdue_first_with_tap_to_call(steward
         assert first < html.index(soon.number)
 
 
+def test_my_day_runs_a_fixed_number_of_queries(steward_client, world):
+    """The list costs the same number of queries for one appointment as for four."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def book():
+        ticket = advance(world, new_ticket(world), State.DISPATCH)
+        when = timezone.now() - dt.timedelta(minutes=20)
+        Appointment.objects.create(ticket=ticket, kind="survey", scheduled_at=when, created_by=world.users["steward"])
+
+    book()
+    steward_client.get(url("field_my_day"))  # warm the session and the user's roles
+    with CaptureQueriesContext(connection) as one:
+        assert steward_client.get(url("field_my_day")).status_code == 200
+    for _i in range(3):
+        book()
+    with CaptureQueriesContext(connection) as four:
+        response = steward_client.get(url("field_my_day"))
+    assert response.content.decode().count("day-item overdue") == 4
+    assert len(four) == len(one)
+
+
 def test_my_tickets_groups_by_state(steward_client, world):
     ticket = advance(world, new_ticket(world), State.DISPATCH)
     response = steward_client.get(url("field_my_tickets"))

@@ -34,7 +34,12 @@ def contractor_only(view):
 
 def notices_for(user):
     return scope(DispatchNotice.objects.all(), user).select_related(
-        "ticket__unit", "ticket__project", "ticket__category", "ticket__report", "appointment", "contractor"
+        "ticket__unit__project",
+        "ticket__project",
+        "ticket__category",
+        "ticket__report__owner",
+        "appointment",
+        "contractor",
     )
 
 

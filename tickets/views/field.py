@@ -36,7 +36,7 @@ from ..models import (
     Ticket,
     WorkLog,
 )
-from ..selectors import ticket_actions, tickets_for
+from ..selectors import action_label, ticket_actions, tickets_for
 
 FIELD_ROLES = (Role.STEWARD, Role.DIRECTOR, Role.ENGINEER, Role.CUSTOMER_SERVICE, Role.PROJECT_GM, Role.FRONT_DESK)
 DRAFT_CLEAR_KEY = "field_draft_clear"
@@ -161,7 +161,7 @@ def my_day(request):
         scope(Appointment.objects.all(), user)
         .filter(ticket__in=mine.values("pk"), outcome="")
         .filter(Q(scheduled_at__lt=end, arrived_at__isnull=True) | Q(scheduled_at__gte=start, scheduled_at__lt=end))
-        .select_related("ticket__report", "ticket__unit__building", "ticket__project", "ticket__category")
+        .select_related("ticket__report__owner", "ticket__unit__project", "ticket__project", "ticket__category")
         .order_by("scheduled_at")
     )
     rows = []
@@ -183,7 +183,7 @@ def my_day(request):
 def my_tickets(request):
     """Open tickets by state: the user's own (steward or engineer); a director sees the whole project."""
     user = request.user
-    qs = tickets_for(user).filter(state__in=OPEN_STATES).order_by("created_at")
+    qs = tickets_for(user).filter(state__in=OPEN_STATES).select_related("unit__project").order_by("created_at")
     if not (user.is_superuser or user.has_role(Role.DIRECTOR)):
         qs = qs.filter(_my_filter(user))
     groups = {state: [] for state in OPEN_STATES}
@@ -224,7 +224,13 @@ def workspace_context(request, ticket: Ticket) -> dict:
     ticket = (
         Ticket.objects.filter(pk=ticket.pk)
         .select_related(
-            "report", "unit__building__batch", "project", "category", "steward", "engineer", "liable_contractor"
+            "report__owner",
+            "unit__building__batch",
+            "project",
+            "category",
+            "steward",
+            "engineer",
+            "liable_contractor",
         )
         .prefetch_related(
             Prefetch("plans", queryset=RepairPlan.objects.select_related("written_by", "approved_by")),
@@ -398,7 +404,7 @@ def approvals(request):
     plans = (
         scope(RepairPlan.objects.all(), request.user)
         .filter(ticket__state=State.DISPATCH, ticket__difficulty="complex", approved_by__isnull=True)
-        .select_related("ticket__unit", "ticket__project", "ticket__category", "written_by")
+        .select_related("ticket__unit__project", "ticket__project", "ticket__category", "written_by")
         .order_by("written_at")
     )
     # Only the latest plan of a ticket can be approved.
@@ -668,7 +674,12 @@ def _signoff_context(request, ticket: Ticket, **forms) -> dict:
 @staff_only
 def signoff_queue(request):
     """Tickets waiting in sign-off: for the joint sign-off (director, CS) and the GM's approval of major ones."""
-    tickets = tickets_for(request.user).filter(state=State.SIGNOFF).order_by("repaired_at", "created_at")
+    tickets = (
+        tickets_for(request.user)
+        .filter(state=State.SIGNOFF)
+        .select_related("unit__project")
+        .order_by("repaired_at", "created_at")
+    )
     return render_field(request, "tickets/field/signoff_queue.html", {"tickets": tickets})
 
 
@@ -791,7 +802,7 @@ def transition(request, number, name):
         service(ticket=ticket, by=request.user, note=note)
     except s.ServiceError as error:
         return refused(request, error, back_url)
-    done(request, _("Done: %(action)s.") % {"action": _(name.replace("_", " "))})
+    done(request, _("Done: %(action)s.") % {"action": action_label(name)})
     return redirect(workspace_url(ticket))
 
 
