@@ -232,3 +232,33 @@ def test_empty_signature_and_drafts_keep_what_was_typed(world, new_page, shot):
     assert page.locator("input[name=materials][value=sealant]").is_checked()
     assert page.locator(".draft-note").count() == 1
     shot(page, "02-draft-restored")
+
+
+def test_camera_photos_are_downscaled_in_the_browser_before_upload(world, new_page, shot, tmp_path):
+    """A large photo is redrawn at most 1600 px wide as JPEG (canvas → Blob → DataTransfer) before it is sent."""
+    from PIL import Image
+
+    from tickets.models import WorkLog
+
+    big = tmp_path / "IMG_0001.jpg"
+    Image.effect_noise((3200, 2400), 60).convert("RGB").save(big, format="JPEG", quality=95)
+    original_size = big.stat().st_size
+    ticket = advance(world, new_report(world, confirm=True).tickets.get(), State.REPAIR)
+    page = new_page(TABLET)
+    login(page, "steward")
+    page.goto(f"/field/t/{ticket.number}/log/")
+    photo_input = page.locator("input[type=file][name=photos]")
+    assert photo_input.get_attribute("capture") == "environment"
+    assert photo_input.get_attribute("accept") == "image/*"
+    page.fill("#id_note", "每日巡查：防水层养护中")
+    photo_input.set_input_files(str(big))
+    page.wait_for_function("document.querySelector('[data-photo-status]').textContent.includes('KB')")
+    sent = page.evaluate(
+        "(() => { const f = document.querySelector('input[name=photos]').files[0]; return [f.size, f.type]; })()"
+    )
+    assert sent[1] == "image/jpeg" and sent[0] < original_size
+    shot(page, "01-photo-ready")
+    submit(page, "main form[data-draft]")
+    log = WorkLog.objects.get(ticket=ticket, kind="site_visit")
+    with log.photos.get().file.open("rb") as fh, Image.open(fh) as stored:
+        assert max(stored.size) <= 1600
