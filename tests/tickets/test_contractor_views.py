@@ -128,3 +128,35 @@ def test_arrival_progress_and_completion(wp_client, world):
     assert fresh(notice.ticket).state == State.SIGNOFF
     # Once completed the job leaves the contractor's hands: no more reports.
     assert wp_client.get(url("contractor_progress", notice.number)).status_code == 404
+
+
+def test_completion_before_arrival_is_refused_and_the_report_kept(wp_client, world):
+    notice = dispatched(world)
+    wp_client.post(url("contractor_accept", notice.number), {"answer": "confirm"})
+    response = wp_client.post(
+        url("contractor_complete", notice.number),
+        {"kind": "completion", "note": "已完成闭水试验", "material_0": "防水涂料", "quantity_0": "2", "unit_0": "桶"},
+    )
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "已完成闭水试验" in html and 'value="桶"' in html
+    assert "arrival on site is recorded" in html or "到场" in html
+    assert not WorkLog.objects.filter(ticket=notice.ticket, kind="completion").exists()
+    assert fresh(notice.ticket).state == State.REPAIR
+
+
+def test_contractor_proposes_another_time_for_an_accepted_job(wp_client, world):
+    notice = dispatched(world)
+    wp_client.post(url("contractor_accept", notice.number), {"answer": "confirm"})
+    past = wp_client.post(
+        url("contractor_propose", notice.number),
+        {"scheduled_at": local_input(timezone.now() - dt.timedelta(hours=1)), "note": "材料未到"},
+    )
+    assert past.status_code == 400 and "材料未到" in past.content.decode()
+    later = in_future(48)
+    ok = wp_client.post(
+        url("contractor_propose", notice.number), {"scheduled_at": local_input(later), "note": "材料未到"}
+    )
+    assert ok.status_code == 302
+    pending = notice.ticket.appointments.filter(kind="repair", outcome="").get()
+    assert abs((pending.scheduled_at - later).total_seconds()) < 60
