@@ -220,6 +220,11 @@ def test_empty_signature_and_drafts_keep_what_was_typed(world, new_page, shot):
     assert page.locator("#owner-signature .errorlist").count() >= 1
     assert page.locator("#id_signer_name").input_value() == "业主之子 李明"
     shot(page, "01-empty-signature")
+    page.set_viewport_size(PHONE)
+    shot(page, "01b-signoff-phone")
+    page.set_viewport_size(TABLET_LANDSCAPE)
+    shot(page, "01c-signoff-landscape")
+    page.set_viewport_size(TABLET)
 
     # The network drops before a form is sent: what was typed comes back from the session draft.
     fresh_ticket = advance(world, new_report(world, confirm=True).tickets.get(), State.DISPATCH)

@@ -94,8 +94,12 @@ def owner_contact(user, ticket: Ticket) -> dict:
     visible = can_see_owner_phone(user, ticket)
     phone = ticket.report.contact_phone
     digits = str(phone.national_number) if phone else ""
+    name = owner_name(ticket)
+    reporter = ticket.report.reporter_name
     return {
-        "name": owner_name(ticket),
+        "name": name,
+        # Someone else may have reported for the owner (a relative, a tenant): the phone is theirs.
+        "reporter": reporter if reporter and reporter != name else "",
         "phone_visible": visible,
         "phone": digits if visible else "",
         "tel": f"tel:{phone.as_e164}" if visible and phone else "",
