@@ -221,9 +221,46 @@
     function later() { clearTimeout(timer); timer = setTimeout(function () { saveDraft(form); }, 300); }
     form.addEventListener("input", later);
     form.addEventListener("change", later);
-    form.addEventListener("submit", function () { saveDraft(form); });
+    form.addEventListener("submit", function (ev) {
+      saveDraft(form);
+      // Offline: keep the page and what was typed instead of leaving for the browser's error page.
+      if (navigator.onLine === false) {
+        ev.preventDefault();
+        ev.stopImmediatePropagation();
+        netWarning(gettext("No connection: nothing was sent. What you typed is kept; send again when the network is back."));
+      }
+    });
     if (form.dataset.draftBound === "1") saveDraft(form);
   }
+
+  /* ---------- the network: say when something could not be sent ---------- */
+
+  function netWarning(text) {
+    var box = document.querySelector("[data-net-error]");
+    if (!box) {
+      box = document.createElement("p");
+      box.setAttribute("data-net-error", "");
+      box.setAttribute("role", "alert");
+      box.className = "draft-note net-error";
+      var main = document.getElementById("main") || document.body;
+      main.insertBefore(box, main.firstChild);
+    }
+    box.textContent = text;
+    box.scrollIntoView({ block: "nearest" });
+  }
+
+  document.addEventListener("htmx:sendError", function () {
+    netWarning(gettext("No connection: nothing was saved. Try again when the network is back."));
+  });
+  document.addEventListener("htmx:responseError", function (ev) {
+    var xhr = ev.detail && ev.detail.xhr;
+    netWarning(gettext("The server refused or failed") + (xhr ? " (" + xhr.status + ")" : "") + ". " +
+      gettext("Reload the page and try again."));
+  });
+  document.addEventListener("htmx:afterSwap", function () {
+    var box = document.querySelector("[data-net-error]");
+    if (box) box.remove();
+  });
 
   /* ---------- start ---------- */
 
@@ -241,31 +278,3 @@
   else init();
 })();
 
-/* htmx requests that fail: say so, and leave the page (and what was typed) as it is. */
-(function () {
-  "use strict";
-  var gettext = window.gettext || function (s) { return s; };
-  function warn(text) {
-    var box = document.querySelector("[data-net-error]");
-    if (!box) {
-      box = document.createElement("p");
-      box.setAttribute("data-net-error", "");
-      box.setAttribute("role", "alert");
-      box.className = "draft-note net-error";
-      var main = document.getElementById("main") || document.body;
-      main.insertBefore(box, main.firstChild);
-    }
-    box.textContent = text;
-  }
-  document.addEventListener("htmx:sendError", function () {
-    warn(gettext("No connection: nothing was saved. Try again when the network is back."));
-  });
-  document.addEventListener("htmx:responseError", function (ev) {
-    var xhr = ev.detail && ev.detail.xhr;
-    warn(gettext("The server refused or failed") + (xhr ? " (" + xhr.status + ")" : "") + ". " + gettext("Reload the page and try again."));
-  });
-  document.addEventListener("htmx:afterSwap", function () {
-    var box = document.querySelector("[data-net-error]");
-    if (box) box.remove();
-  });
-})();

@@ -238,6 +238,18 @@ def test_empty_signature_and_drafts_keep_what_was_typed(world, new_page, shot):
     assert page.locator(".draft-note").count() == 1
     shot(page, "02-draft-restored")
 
+    # Offline when sending: the page stays, with a warning and everything typed; online again, it saves.
+    page.fill("#id_method", "切缝注胶")
+    page.context.set_offline(True)
+    page.locator("main form[data-draft] button[type=submit]").click()
+    page.locator("[data-net-error]").wait_for()
+    assert page.locator("#id_cause").input_value() == "外墙开裂渗水"
+    assert page.locator("#id_method").input_value() == "切缝注胶"
+    shot(page, "03-offline")
+    page.context.set_offline(False)
+    submit(page, "main form[data-draft]")
+    assert fresh_ticket.plans.get().method == "切缝注胶"
+
 
 def test_camera_photos_are_downscaled_in_the_browser_before_upload(world, new_page, shot, tmp_path):
     """A large photo is redrawn at most 1600 px wide as JPEG (canvas → Blob → DataTransfer) before it is sent."""
