@@ -60,6 +60,15 @@ def test_my_day_lists_todays_appointments_overdue_first_with_tap_to_call(steward
         assert first < html.index(soon.number)
 
 
+def test_my_day_lists_jobs_without_todays_site_visit(steward_client, world):
+    ticket = advance(world, new_ticket(world), State.REPAIR)
+    html = steward_client.get(url("field_my_day")).content.decode()
+    assert 'id="visits-due"' in html and url("field_worklog", ticket.number) in html
+    s.worklog_add(ticket=ticket, by=world.users["steward"], kind="site_visit", note="巡查")
+    html = steward_client.get(url("field_my_day")).content.decode()
+    assert url("field_worklog", ticket.number) not in html
+
+
 def test_my_day_runs_a_fixed_number_of_queries(steward_client, world):
     """The list costs the same number of queries for one appointment as for four."""
     from django.db import connection

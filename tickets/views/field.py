@@ -10,7 +10,7 @@ import functools
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.db.models import Prefetch, Q
+from django.db.models import Max, Prefetch, Q
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -176,10 +176,18 @@ def my_day(request):
         )
     rows.sort(key=lambda r: (not r["overdue"], r["appointment"].scheduled_at))
     waiting = mine.filter(state__in=[State.TRIAGE, State.DISPATCH, State.SIGNOFF]).count()
+    # Jobs under repair get the steward's site visit at least once a day (DOMAIN §4.6).
+    visits_due = (
+        mine.filter(state=State.REPAIR, steward=user)
+        .annotate(last_visit=Max("work_logs__at", filter=Q(work_logs__kind=WorkLog.Kind.SITE_VISIT)))
+        .filter(Q(last_visit__isnull=True) | Q(last_visit__lt=start))
+        .select_related("unit__project")
+        .order_by("dispatched_at")
+    )
     return render_field(
         request,
         "tickets/field/my_day.html",
-        {"rows": rows, "today": timezone.localdate(), "waiting": waiting, "now": now},
+        {"rows": rows, "today": timezone.localdate(), "waiting": waiting, "now": now, "visits_due": visits_due},
     )
 
 
