@@ -160,3 +160,17 @@ def test_contractor_proposes_another_time_for_an_accepted_job(wp_client, world):
     assert ok.status_code == 302
     pending = notice.ticket.appointments.filter(kind="repair", outcome="").get()
     assert abs((pending.scheduled_at - later).total_seconds()) < 60
+
+
+def test_photos_of_another_contractors_job_are_not_found(client, world):
+    notice = dispatched(world)
+    s.notice_accept(notice=notice, by=world.users["waterproof_contractor"])
+    log = s.worklog_add(
+        ticket=fresh(notice.ticket), by=world.users["steward"], kind="site_visit", photos=[jpeg_upload()]
+    )
+    photo = log.photos.get()
+    client.force_login(world.users["contractor"])
+    assert client.get(url("field_attachment", photo.pk)).status_code == 404
+    client.force_login(world.users["waterproof_contractor"])
+    response = client.get(url("field_attachment", photo.pk))
+    assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
