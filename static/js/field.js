@@ -4,7 +4,11 @@
   "use strict";
 
   var DRAFT_PREFIX = "baoxiu-draft:";
-  var gettext = window.gettext || function (s) { return s; };
+  // Translated texts come from the page (templates/tickets/field/_base.html), so they are translated with the rest.
+  function text(key, fallback) {
+    var el = document.getElementById("field-i18n");
+    return (el && el.getAttribute("data-" + key.replace(/[A-Z]/g, function (c) { return "-" + c.toLowerCase(); }))) || fallback;
+  }
 
   /* ---------- signature canvas ---------- */
 
@@ -141,7 +145,7 @@
         input.files = dt.files;
         var after = out.reduce(function (n, f) { return n + f.size; }, 0);
         if (status) {
-          status.textContent = gettext("Photos ready") + ": " + out.length + " · " +
+          status.textContent = text("photosReady", "Photos ready") + ": " + out.length + " · " +
             Math.round(before / 1024) + " KB → " + Math.round(after / 1024) + " KB";
         }
         input.pending = null;
@@ -202,11 +206,11 @@
     var note = document.createElement("p");
     note.className = "draft-note";
     note.setAttribute("role", "status");
-    note.textContent = gettext("What you typed earlier was restored (it was not saved yet).") + " ";
+    note.textContent = text("restored", "What you typed earlier was restored (it was not saved yet).") + " ";
     var discard = document.createElement("button");
     discard.type = "button";
     discard.className = "link-button";
-    discard.textContent = gettext("Discard");
+    discard.textContent = text("discard", "Discard");
     discard.addEventListener("click", function () {
       try { sessionStorage.removeItem(DRAFT_PREFIX + form.dataset.draft); } catch (e) { /* ignore */ }
       window.location.reload();
@@ -227,7 +231,7 @@
       if (navigator.onLine === false) {
         ev.preventDefault();
         ev.stopImmediatePropagation();
-        netWarning(gettext("No connection: nothing was sent. What you typed is kept; send again when the network is back."));
+        netWarning(text("offline", "No connection: nothing was sent. What you typed is kept; send again when the network is back."));
       }
     });
     if (form.dataset.draftBound === "1") saveDraft(form);
@@ -250,12 +254,12 @@
   }
 
   document.addEventListener("htmx:sendError", function () {
-    netWarning(gettext("No connection: nothing was saved. Try again when the network is back."));
+    netWarning(text("sendError", "No connection: nothing was saved. Try again when the network is back."));
   });
   document.addEventListener("htmx:responseError", function (ev) {
     var xhr = ev.detail && ev.detail.xhr;
-    netWarning(gettext("The server refused or failed") + (xhr ? " (" + xhr.status + ")" : "") + ". " +
-      gettext("Reload the page and try again."));
+    netWarning(text("serverError", "The server refused or failed") + (xhr ? " (" + xhr.status + ")" : "") + ". " +
+      text("reload", "Reload the page and try again."));
   });
   document.addEventListener("htmx:afterSwap", function () {
     var box = document.querySelector("[data-net-error]");
