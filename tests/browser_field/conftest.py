@@ -66,6 +66,8 @@ def shot(request):
 
     def take(page, step: str, full_page: bool = True):
         path = SCREENSHOTS / f"{test}-{step}.png"
+        if full_page:  # a sticky bar would be painted over the middle of a full-page capture
+            page.add_style_tag(content=".actions-bar { position: static !important; }")
         page.screenshot(path=str(path), full_page=full_page)
         return path
 
