@@ -1,5 +1,7 @@
 """Menu entries of the ticket pages, by role (see warranty.navigation)."""
 
+from django.utils.translation import gettext_lazy as _
+
 from warranty.navigation import ROLE_HOME, register  # noqa: F401
 
 # --- front desk pages -------------------------------------------------------------
@@ -7,7 +9,15 @@ from warranty.navigation import ROLE_HOME, register  # noqa: F401
 
 
 # --- field pages (steward tablet, contractor) ---------------------------------------
-# (entries for my day, my tickets, contractor notices)
+_FIELD_ROLES = ["steward", "director", "engineer"]
+register(_("My day"), "tickets:field_my_day", _FIELD_ROLES, order=20)
+register(_("My tickets"), "tickets:field_my_tickets", _FIELD_ROLES, order=21)
+register(_("Plan approvals"), "tickets:field_approvals", ["director"], order=22)
+register(_("Sign-offs"), "tickets:field_signoff_queue", ["director", "customer_service", "project_gm"], order=23)
+register(_("Dispatch notices"), "tickets:contractor_notices", ["contractor"], order=20)
+ROLE_HOME["steward"] = "tickets:field_my_day"
+ROLE_HOME["engineer"] = "tickets:field_my_day"
+ROLE_HOME["contractor"] = "tickets:contractor_notices"
 
 
 # --- supervisors ------------------------------------------------------------------------
