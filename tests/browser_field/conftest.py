@@ -9,6 +9,7 @@ import pytest
 # live_server runs Django in a thread while Playwright's sync API runs an event loop in this one.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
+from tests.reference_data import ensure_reference_data  # noqa: E402
 from tests.tickets.conftest import world  # noqa: E402,F401  (the shared lifecycle world)
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
@@ -81,29 +82,6 @@ def login(page, username: str, password: str = PASSWORD) -> None:
     page.locator("main form button[type=submit]").click()
     page.wait_for_load_state("domcontentloaded")
     assert "/login/" not in page.url, f"login failed for {username}"
-
-
-def ensure_reference_data() -> None:
-    """Re-create the migrations' reference data (trades, categories, periods, role groups) when missing.
-
-    live_server tests are transactional: Django empties every table after
-    each one, and post_migrate only brings back content types and
-    permissions. The seed data of the data migrations is put back here.
-    """
-    from importlib import import_module
-
-    from django.apps import apps
-    from django.contrib.auth.models import Group, Permission
-
-    from warranty.models import Trade
-
-    if Trade.objects.exists():
-        return
-    import_module("warranty.migrations.0002_seed_reference_data").seed(apps, None)
-    grants = import_module("tickets.migrations.0002_role_permissions").GRANTS
-    for role, codenames in grants.items():
-        group, _created = Group.objects.get_or_create(name=role)
-        group.permissions.add(*Permission.objects.filter(content_type__app_label="tickets", codename__in=codenames))
 
 
 @pytest.fixture(autouse=True)

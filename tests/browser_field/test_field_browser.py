@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from tests.tickets.conftest import in_future, new_report
 from tests.tickets.lifecycle import advance, fresh
@@ -269,7 +270,8 @@ def test_camera_photos_are_downscaled_in_the_browser_before_upload(world, new_pa
     assert photo_input.get_attribute("accept") == "image/*"
     page.fill("#id_note", "每日巡查：防水层养护中")
     photo_input.set_input_files(str(big))
-    page.wait_for_function("document.querySelector('[data-photo-status]').textContent.includes('KB')")
+    # A locator wait, not wait_for_function: the page's CSP forbids evaluating strings.
+    expect(page.locator("[data-photo-status]")).to_contain_text("KB")
     sent = page.evaluate(
         "(() => { const f = document.querySelector('input[name=photos]').files[0]; return [f.size, f.type]; })()"
     )
