@@ -49,7 +49,7 @@ def test_two_connections_race_the_same_transition(world):
     assert outcomes == ["error", "ok"], results
     error = next(value for kind, value in results if kind == "error")
     assert isinstance(error, s.Conflict)
-    assert "changed this ticket" in str(error)
+    assert "已被他人修改" in str(error)
     ticket = fresh(ticket)
     assert ticket.state == State.TRIAGE
     assert ticket.timeline.filter(verb="confirm").count() == 1

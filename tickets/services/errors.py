@@ -1,6 +1,7 @@
 """Errors the ticket services raise; views turn them into 403 / 404 / 409 / form errors."""
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
 
 class ServiceError(Exception):
@@ -38,7 +39,9 @@ class ConditionFailed(ServiceError):
 
     def __init__(self, labels):
         self.labels = [str(label) for label in labels]
-        super().__init__(_("Not yet possible: %(conditions)s.") % {"conditions": "; ".join(self.labels)})
+        # Translators: separates the unmet conditions listed in "Not yet possible: %(conditions)s."
+        separator = pgettext("separates a list of conditions", "; ")
+        super().__init__(_("Not yet possible: %(conditions)s.") % {"conditions": separator.join(self.labels)})
 
 
 class Conflict(ServiceError):

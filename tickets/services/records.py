@@ -130,7 +130,8 @@ def appointment_check_in(*, appointment: Appointment, by, at: dt.datetime | None
     _save(appointment, by, "arrived")
     WorkLog.objects.create(ticket=locked, kind=WorkLog.Kind.ARRIVAL, by=by, at=appointment.arrived_at)
     late = _(" (late)") if appointment.is_late else ""
-    timeline(locked, by, "arrived", note=f"{appointment.deviation_minutes:+d} min{late}")
+    # Translators: minutes early (-) or late (+) on arrival at the appointment, e.g. "+12 min".
+    timeline(locked, by, "arrived", note=_("%(minutes)+d min") % {"minutes": appointment.deviation_minutes} + late)
     return appointment
 
 
