@@ -13,7 +13,7 @@ from tickets.models import State, Ticket
 from warranty.coverage import Payer
 
 from ..models import CommissionedRepair, CommissionReason, CostLine, LineKind, PaymentApplication, WarrantyFund
-from .common import ensure_firm_or_project, ensure_in_project, ensure_perm, save
+from .common import ensure_firm_or_project, ensure_in_project, ensure_perm, on_ticket, save
 from .errors import NotAllowed, ServiceError
 
 NOT_COMMISSIONABLE_STATES = [State.INTAKE, State.TRIAGE, State.REFERRED, State.CANCELLED]
@@ -59,7 +59,7 @@ def repair_commission(*, ticket: Ticket, by, firm, reason: str, note: str = "") 
             raise ServiceError(_("The defaulting contractor cannot be its own commissioned firm."), field="firm")
         if CommissionedRepair.objects.filter(ticket=locked).exists():
             raise NotAllowed(_("This ticket is already commissioned."))
-        return save(
+        repair = save(
             CommissionedRepair(
                 ticket=locked,
                 firm=firm,
@@ -72,6 +72,8 @@ def repair_commission(*, ticket: Ticket, by, firm, reason: str, note: str = "") 
             by,
             "commissioned",
         )
+        on_ticket(locked, by, "commissioned", note=f"{firm} ({repair.get_reason_display()})")
+        return repair
 
 
 @dataclass(frozen=True)

@@ -66,3 +66,10 @@ def require(text: str, field: str = "reason") -> str:
     if not text:
         raise ServiceError(_("Please give a reason."), field=field)
     return text
+
+
+def on_ticket(ticket, by, verb: str, note: str = "") -> None:
+    """Write the step on the ticket's timeline, so the archive keeps the settlement beside the repair."""
+    from tickets.services.lifecycle import timeline
+
+    timeline(ticket, by, verb, note=note[:200])

@@ -14,7 +14,7 @@ from warranty.coverage import Payer
 
 from ..models import LineKind, OwnerPayment, PaidRepairQuote, QuoteLine
 from .commissions import LineInput
-from .common import ensure_in_project, ensure_perm, money, save
+from .common import ensure_in_project, ensure_perm, money, on_ticket, save
 from .errors import NotAllowed, ServiceError
 
 
@@ -47,6 +47,7 @@ def quote_create(*, ticket: Ticket, by, lines: list[LineInput]) -> PaidRepairQuo
                 by,
                 exclude=["line_total"],
             )
+        on_ticket(locked, by, "paid_repair_quoted", note=f"{quote.number} {quote.total}")
     return quote
 
 
@@ -105,4 +106,5 @@ def owner_payment_record(
                 save(payment, by, "owner paid")
         except IntegrityError as exc:
             raise ServiceError(_("This receipt number is already used."), field="receipt_no") from exc
+        on_ticket(locked.ticket, by, "owner_paid", note=f"{receipt_no} {amount}")
     return payment

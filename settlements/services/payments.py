@@ -16,10 +16,11 @@ from django.db.models import Count
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, can_proceed
 
+from tickets import notify
 from warranty.roles import Role
 
 from ..models import CommissionedRepair, Countersignature, CountersignStep, LedgerEntry, PaymentApplication
-from .common import ensure_firm_or_project, money, require
+from .common import ensure_firm_or_project, money, on_ticket, require
 from .errors import AboveAudit, ConditionFailed, Conflict, NotAllowed, NotPermitted, SegregationOfDuties, ServiceError
 from .funds import _book, _lock
 
@@ -83,7 +84,18 @@ def run_transition(
             raise Conflict() from exc
         if after:
             after(locked)
+        on_ticket(locked.repair.ticket, by, f"payment_{name}", note=f"{locked.number} {locked.amount} {note}".strip())
     return locked
+
+
+def _tell_next(application: PaymentApplication) -> None:
+    """Queue a notice for whoever acts next: the next countersigning role, or finance."""
+    ticket = application.repair.ticket
+    role = application.next_countersign_role
+    if role is not None:
+        notify.queue_role("payment_countersign_due", ticket=ticket, role=role, key=f"{application.number}:{role}")
+    else:
+        notify.queue_role("payment_awaiting_approval", ticket=ticket, role=Role.FINANCE, key=application.number)
 
 
 def _signers(application: PaymentApplication) -> set[int]:
@@ -167,7 +179,7 @@ def payment_application_submit(*, application: PaymentApplication, by) -> Paymen
     chain = CountersignStep.chain_for(application.repair.ticket.project)
     if not chain:
         raise ServiceError(_("No countersignature chain is configured."))
-    return run_transition(application, by=by, name="submit", duties=duties, kwargs={"chain": chain})
+    return run_transition(application, by=by, name="submit", duties=duties, kwargs={"chain": chain}, after=_tell_next)
 
 
 # --- the countersignature chain ------------------------------------------------------------------
@@ -203,6 +215,7 @@ def payment_application_countersign(*, application: PaymentApplication, by, comm
                 )
         except IntegrityError as exc:  # another signer took the same step at the same time
             raise Conflict() from exc
+        _tell_next(locked)
 
     return run_transition(application, by=by, name="countersign", duties=duties, after=after)
 
@@ -258,6 +271,7 @@ def payment_application_record_payment(
             reason=_("Commissioned repair %(ticket)s, voucher %(voucher)s")
             % {"ticket": locked.repair.ticket.number, "voucher": voucher_no},
         )
+        notify.queue("payment_paid", ticket=locked.repair.ticket, users=[locked.requested_by], key=locked.number)
 
     return run_transition(
         application,
@@ -276,6 +290,21 @@ def payment_application_reject(*, application: PaymentApplication, by, reason: s
     def duties(locked):
         _not_the_requester(by, locked, _("reject"))
 
+    def after(locked):
+        notify.queue(
+            "payment_rejected",
+            ticket=locked.repair.ticket,
+            users=[locked.requested_by],
+            key=locked.number,
+            context={"note": reason},
+        )
+
     return run_transition(
-        application, by=by, name="reject", note=reason, duties=duties, kwargs={"by": by, "reason": reason}
+        application,
+        by=by,
+        name="reject",
+        note=reason,
+        duties=duties,
+        after=after,
+        kwargs={"by": by, "reason": reason},
     )

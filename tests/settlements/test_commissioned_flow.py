@@ -54,3 +54,32 @@ def test_refused_repair_is_paid_by_the_firm_and_deducted_from_the_defaulting_ret
         "submitted",
         "draft",
     ]
+
+
+def test_the_ticket_timeline_and_the_outbox_follow_the_money(world, funds):
+    """Each step is written on the ticket's timeline; the next signer, finance and the firm are told."""
+    from tickets.models import OutboxMessage, TimelineEvent
+
+    from .conftest import approved
+
+    repair = audited_repair(world)
+    worker = firm_user(world)
+    app = ss.payment_application_create(repair=repair, by=worker, amount=Decimal("100.00"))
+    app = ss.payment_application_submit(application=app, by=worker)
+    assert OutboxMessage.objects.filter(event="payment_countersign_due", recipient=world.users["customer_service"])
+    app = approved(world, app)
+    assert OutboxMessage.objects.filter(event="payment_countersign_due", recipient=world.users["project_dept"])
+    assert OutboxMessage.objects.filter(event="payment_awaiting_approval", recipient=world.users["finance"])
+    ss.payment_application_record_payment(
+        application=app, by=world.users["finance"], voucher_no="记-7", payment_date=dt.date(2026, 11, 20)
+    )
+    assert OutboxMessage.objects.filter(event="payment_paid", recipient=worker)
+    verbs = list(TimelineEvent.objects.filter(ticket=repair.ticket).values_list("verb", flat=True))
+    for verb in [
+        "commissioned",
+        "payment_submit",
+        "payment_countersign",
+        "payment_approve",
+        "payment_record_payment",
+    ]:
+        assert verb in verbs
