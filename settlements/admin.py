@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from warranty.models import Project
 from warranty.scoping import scope
 
 from . import services as ss
@@ -312,6 +313,10 @@ class RejectForm(forms.Form):
     reason = forms.CharField(label=gettext_lazy("reason for rejection"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
+class CountersignForm(forms.Form):
+    comment = forms.CharField(label=gettext_lazy("comment"), max_length=200, required=False)
+
+
 class PaymentForm(forms.Form):
     voucher_no = forms.CharField(label=gettext_lazy("voucher number"), max_length=50)
     payment_date = forms.DateField(label=gettext_lazy("payment date"), initial=timezone.localdate)
@@ -343,7 +348,13 @@ class PaymentApplicationAdmin(ReadOnlyAdmin):
     ]
     search_fields = ["number", "voucher_no", "repair__ticket__number"]
     inlines = [CountersignatureInline]
-    actions = ["approve_selected", "record_payment_selected", "reject_selected", "export_payouts_csv"]
+    actions = [
+        "countersign_selected",
+        "approve_selected",
+        "record_payment_selected",
+        "reject_selected",
+        "export_payouts_csv",
+    ]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("repair__lines", "countersignatures")
@@ -377,6 +388,9 @@ class PaymentApplicationAdmin(ReadOnlyAdmin):
             context["listed_count"] = qs.count()
         return response
 
+    def has_countersign_permission(self, request):
+        return request.user.has_perm("settlements.countersign_paymentapplication")
+
     def has_approve_permission(self, request):
         return request.user.has_perm("settlements.approve_paymentapplication")
 
@@ -391,6 +405,23 @@ class PaymentApplicationAdmin(ReadOnlyAdmin):
             "headings": [_("application"), _("commissioned firm"), _("charged to"), _("amount (yuan)"), _("state")],
             "row": lambda a: [a.number, a.repair.firm, a.repair.fund, a.amount, a.get_state_display()],
         }
+
+    @admin.action(description=gettext_lazy("Countersign the selected applications"), permissions=["countersign"])
+    def countersign_selected(self, request, queryset):
+        return confirm_then(
+            self,
+            request,
+            queryset,
+            action="countersign_selected",
+            title=_("Countersign payment applications"),
+            question=_("Countersign these payment applications for your role?"),
+            confirm_label=_("Yes, countersign"),
+            form_class=CountersignForm,
+            perform=lambda app, data: ss.payment_application_countersign(
+                application=app, by=request.user, comment=data["comment"]
+            ),
+            **self._rows(),
+        )
 
     @admin.action(description=gettext_lazy("Approve the selected applications"), permissions=["approve"])
     def approve_selected(self, request, queryset):
@@ -584,6 +615,37 @@ class OwnerPaymentAdmin(ReadOnlyAdmin):
 # --- quarterly reconciliation --------------------------------------------------------------------------
 
 
+class PeriodForm(forms.Form):
+    project = forms.ModelChoiceField(label=gettext_lazy("project"), queryset=Project.objects.none())
+    year = forms.IntegerField(label=gettext_lazy("year"), min_value=2000, max_value=2100)
+    quarter = forms.TypedChoiceField(
+        label=gettext_lazy("quarter"), coerce=int, choices=[(q, f"Q{q}") for q in (1, 2, 3, 4)]
+    )
+
+    def __init__(self, *args, projects, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["project"].queryset = projects
+
+
+class FiguresForm(forms.Form):
+    """One figure (and an optional explanation) per fund open at quarter end."""
+
+    def __init__(self, *args, funds, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.funds = funds
+        for fund in funds:
+            self.fields[f"figure_{fund.pk}"] = forms.DecimalField(label=str(fund), max_digits=14, decimal_places=2)
+            self.fields[f"explanation_{fund.pk}"] = forms.CharField(
+                label=_("explanation"), max_length=200, required=False
+            )
+
+    def figures(self):
+        return {fund.pk: self.cleaned_data[f"figure_{fund.pk}"] for fund in self.funds}
+
+    def explanations(self):
+        return {fund.pk: self.cleaned_data[f"explanation_{fund.pk}"] for fund in self.funds}
+
+
 class ReconciliationLineInline(ReadOnlyInline):
     model = ReconciliationLine
     fields = ["fund", "dept_figure", "ledger_balance", "difference", "explanation"]
@@ -599,6 +661,52 @@ class ReconciliationAdmin(ReadOnlyAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("lines")
+
+    def has_add_permission(self, request):
+        return request.user.has_perm("settlements.prepare_reconciliation")
+
+    def add_view(self, request, form_url="", extra_context=None):
+        """Prepare a quarter: choose the project and quarter, then enter the department's figure per fund."""
+        if not self.has_add_permission(request):
+            return HttpResponse(status=403)
+        projects = scope(Project.objects.all(), request.user)
+        source = request.POST if request.method == "POST" else request.GET
+        period_form = PeriodForm(source or None, projects=projects)
+        figures_form = None
+        quarter_end = None
+        if period_form.is_valid():
+            period = period_form.cleaned_data
+            quarter_end = Reconciliation(year=period["year"], quarter=period["quarter"]).quarter_end
+            funds = list(
+                WarrantyFund.objects.filter(project=period["project"], opened_at__date__lte=quarter_end).select_related(
+                    "project", "engagement__contractor", "engagement__trade", "engagement__project"
+                )
+            )
+            figures_form = FiguresForm(request.POST if request.method == "POST" else None, funds=funds)
+            if request.method == "POST" and figures_form.is_valid():
+                try:
+                    rec = ss.reconciliation_prepare(
+                        project=period["project"],
+                        year=period["year"],
+                        quarter=period["quarter"],
+                        by=request.user,
+                        figures=figures_form.figures(),
+                        explanations=figures_form.explanations(),
+                    )
+                except ss.ServiceError as exc:
+                    figures_form.add_error(None, str(exc))
+                else:
+                    self.message_user(request, _("%(rec)s prepared.") % {"rec": rec})
+                    return HttpResponseRedirect(reverse("admin:settlements_reconciliation_report", args=[rec.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Prepare a quarterly reconciliation"),
+            "opts": self.model._meta,
+            "period_form": period_form,
+            "figures_form": figures_form,
+            "quarter_end": quarter_end,
+        }
+        return TemplateResponse(request, "admin/settlements/reconciliation/prepare.html", context)
 
     @admin.display(description=gettext_lazy("differences"))
     def difference_count(self, obj):

@@ -100,3 +100,42 @@ def test_a_fund_opened_after_the_quarter_is_not_in_it(world, funds):
     dept = world.users["project_dept"]
     rec = ss.reconciliation_prepare(project=world.project, year=2020, quarter=1, by=dept, figures={})
     assert rec.lines.count() == 0
+
+
+def test_the_project_department_prepares_a_quarter_in_the_admin(client, world, funds):
+    year, quarter = _quarter(timezone.localdate())
+    client.force_login(world.users["project_dept"])
+    url = reverse("admin:settlements_reconciliation_add")
+    assert 'name="quarter"' in client.get(url).content.decode()
+    period = {"project": world.project.pk, "year": year, "quarter": quarter}
+    step2 = client.get(url, period)
+    assert f'name="figure_{funds.developer.pk}"' in step2.content.decode()
+    response = client.post(
+        url,
+        {
+            **period,
+            f"figure_{funds.retention.pk}": "100000.00",
+            f"figure_{funds.developer.pk}": "49999.99",
+            f"explanation_{funds.developer.pk}": "",
+            f"explanation_{funds.retention.pk}": "",
+        },
+    )
+    rec = Reconciliation.objects.get(project=world.project, year=year, quarter=quarter)
+    assert response.status_code == 302 and response["Location"].endswith(f"/{rec.pk}/report/")
+    assert [(line.fund, line.difference) for line in rec.differences] == [(funds.developer, Decimal("-0.01"))]
+
+
+def test_countersigning_in_the_admin(client, world, application):
+    from settlements.models import PaymentApplication
+
+    from .conftest import reload
+
+    ss.payment_application_countersign(application=application, by=world.users["customer_service"])
+    client.force_login(world.users["project_dept"])
+    url = reverse("admin:settlements_paymentapplication_changelist")
+    data = {"action": "countersign_selected", "_selected_action": [application.pk]}
+    assert 'name="comment"' in client.post(url, data).content.decode()
+    assert client.post(url, {**data, "post": "yes", "comment": "同意"}).status_code == 302
+    app = reload(application)
+    assert app.state == PaymentApplication.State.COUNTERSIGNING and app.next_countersign_role is None
+    assert app.countersignatures.last().comment == "同意"
