@@ -41,6 +41,7 @@ from .models import (
     WarrantyFund,
 )
 from .pdf import render_pdf
+from .selectors import funds_due_to_open
 
 ZERO = Value(0, output_field=DecimalField(max_digits=14, decimal_places=2))
 
@@ -195,6 +196,17 @@ class WarrantyFundAdmin(ScopedAdmin):
             .get_queryset(request)
             .annotate(balance_sum=Coalesce(Sum("entries__amount"), ZERO, output_field=ZERO.output_field))
         )
+
+    def changelist_view(self, request, extra_context=None):
+        if request.method == "GET" and request.user.has_perm("settlements.open_warrantyfund"):
+            for due in funds_due_to_open(user=request.user)[:10]:
+                what = due.engagement or _("%(project)s developer account") % {"project": due.project.code}
+                self.message_user(
+                    request,
+                    _("Not opened yet, due by %(date)s: %(what)s") % {"date": due.due_on, "what": what},
+                    messages.WARNING,
+                )
+        return super().changelist_view(request, extra_context)
 
     @admin.display(description=gettext_lazy("balance (yuan)"), ordering="balance_sum")
     def balance_display(self, obj):

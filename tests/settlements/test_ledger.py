@@ -234,3 +234,21 @@ def test_the_project_department_opens_a_fund_in_the_admin(client, world):
     assert response.status_code == 302, response.content.decode()[:2000]
     fund = WarrantyFund.objects.get(engagement=engagement)
     assert fund.balance == Decimal("80000.00") and fund.opened_by == world.users["project_dept"]
+
+
+def test_funds_due_one_month_after_delivery_are_listed_until_opened(client, world):
+    from settlements.selectors import funds_due_to_open
+
+    dept = world.users["project_dept"]
+    due = funds_due_to_open(user=dept)  # the world's batch was delivered 100 days ago
+    assert {d.engagement.contractor for d in due if d.engagement} == {world.general, world.waterproof}
+    assert any(d.engagement is None and d.project == world.project for d in due)
+    assert all(d.is_overdue for d in due)
+    client.force_login(dept)
+    page = client.get(reverse("admin:settlements_warrantyfund_changelist"), follow=True)
+    assert any(
+        "Not opened yet" in str(m) or "尚未" in str(m) or world.general.name in str(m) for m in page.context["messages"]
+    )
+    ss.fund_open(by=dept, project=world.project, opening_amount=Decimal("1000.00"))
+    assert not any(d.engagement is None for d in funds_due_to_open(user=dept))
+    assert funds_due_to_open(user=UserFactory(role="project_dept", projects=[world.other_project])) == []
