@@ -434,7 +434,7 @@ class PaymentApplication(ConcurrentTransitionMixin, models.Model):
     )
     rejected_at = models.DateTimeField(null=True, blank=True)
     rejection_reason = models.TextField(_("reason for rejection"), blank=True)
-    history = HistoricalRecords(excluded_fields=["chain"])
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("payment application")
