@@ -285,3 +285,34 @@ def test_approval_is_refused_when_the_audit_no_longer_covers_the_amount(world, a
     with pytest.raises(ss.ServiceError, match="exceeds the audited total"):
         ss.payment_application_approve(application=app, by=world.users["finance"])
     assert reload(app).state == S.COUNTERSIGNING
+
+
+def test_every_transition_refuses_a_stale_copy(world, funds, money_people):
+    """A copy read before someone else moved the application on is refused, never applied twice."""
+    repair = audited_repair(world)
+    worker, fin = firm_user(world), world.users["finance"]
+    draft = ss.payment_application_create(repair=repair, by=worker, amount=Decimal("50.00"))
+    stale_draft = reload(draft)
+    submitted = ss.payment_application_submit(application=draft, by=worker)
+    with pytest.raises(ss.Conflict):
+        ss.payment_application_submit(application=stale_draft, by=worker)
+
+    stale_submitted = reload(submitted)
+    signing = ss.payment_application_countersign(application=submitted, by=world.users["customer_service"])
+    with pytest.raises(ss.Conflict):
+        ss.payment_application_countersign(application=stale_submitted, by=money_people.cs2)
+
+    signed = ss.payment_application_countersign(application=signing, by=world.users["project_dept"])
+    stale_signed = reload(signed)
+    ok = ss.payment_application_approve(application=signed, by=fin)
+    with pytest.raises(ss.Conflict):
+        ss.payment_application_approve(application=stale_signed, by=money_people.finance2)
+    with pytest.raises(ss.Conflict):
+        ss.payment_application_reject(application=stale_signed, by=money_people.finance2, reason="迟到的驳回")
+
+    stale_approved = reload(ok)
+    ss.payment_application_record_payment(application=ok, by=fin, **PAY)
+    with pytest.raises(ss.Conflict):
+        ss.payment_application_record_payment(application=stale_approved, by=money_people.finance2, **PAY)
+    assert LedgerEntry.objects.filter(payment_application=ok).count() == 1
+    assert reload(ok).history.filter(state=S.PAID).count() == 1
