@@ -181,13 +181,50 @@ class OpenFundForm(forms.ModelForm):
         pass
 
 
+class RequestedByField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj} ({obj.username})"
+
+
+def _requesters():
+    from warranty.models import User
+
+    return User.objects.filter(is_active=True, groups__name="project_dept").distinct()
+
+
+class AdjustmentForm(forms.Form):
+    amount = forms.DecimalField(
+        label=gettext_lazy("amount (yuan)"),
+        max_digits=14,
+        decimal_places=2,
+        help_text=gettext_lazy("Positive to credit, negative to debit."),
+    )
+    reason = forms.CharField(label=gettext_lazy("reason"), widget=forms.Textarea(attrs={"rows": 2}))
+    requested_by = RequestedByField(label=gettext_lazy("requested by"), queryset=None)
+    booked_on = forms.DateField(label=gettext_lazy("booked on"), initial=timezone.localdate)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["requested_by"].queryset = _requesters()
+
+
+class OverdraftForm(forms.Form):
+    limit = forms.DecimalField(label=gettext_lazy("limit (yuan)"), max_digits=14, decimal_places=2, min_value=0)
+    reason = forms.CharField(label=gettext_lazy("reason"), widget=forms.Textarea(attrs={"rows": 2}))
+    requested_by = RequestedByField(label=gettext_lazy("requested by"), queryset=None)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["requested_by"].queryset = _requesters()
+
+
 @admin.register(WarrantyFund)
 class WarrantyFundAdmin(ScopedAdmin):
     list_display = ["__str__", "kind", "project", "opening_amount", "balance_display", "term_ends_on", "released_at"]
     list_filter = ["kind", "project", "released_at"]
     list_select_related = ["project", "engagement__contractor", "engagement__trade", "engagement__project"]
     inlines = [LedgerEntryInline]
-    actions = ["release_selected"]
+    actions = ["release_selected", "adjust_selected", "approve_overdraft_selected"]
     form = OpenFundForm
 
     def get_queryset(self, request):
@@ -220,6 +257,54 @@ class WarrantyFundAdmin(ScopedAdmin):
 
     def has_release_permission(self, request):
         return request.user.has_perm("settlements.release_warrantyfund")
+
+    def has_adjust_permission(self, request):
+        return request.user.has_perm("settlements.adjust_ledger")
+
+    def has_overdraft_permission(self, request):
+        return request.user.has_perm("settlements.approve_overdraft")
+
+    def _one_fund(self, request, queryset) -> bool:
+        if queryset.count() != 1:
+            self.message_user(request, _("Choose one fund at a time."), messages.WARNING)
+            return False
+        return True
+
+    @admin.action(description=gettext_lazy("Book an adjustment (approve a request)"), permissions=["adjust"])
+    def adjust_selected(self, request, queryset):
+        if not self._one_fund(request, queryset):
+            return None
+        return confirm_then(
+            self,
+            request,
+            queryset,
+            action="adjust_selected",
+            title=_("Book a ledger adjustment"),
+            question=_("Book this adjustment? Ledger entries cannot be changed afterwards."),
+            confirm_label=_("Yes, book it"),
+            form_class=AdjustmentForm,
+            perform=lambda fund, data: ss.ledger_adjust(fund=fund, by=request.user, **data),
+            headings=[_("fund"), _("balance (yuan)")],
+            row=lambda f: [f, f.balance_sum],
+        )
+
+    @admin.action(description=gettext_lazy("Approve an overdraft exception"), permissions=["overdraft"])
+    def approve_overdraft_selected(self, request, queryset):
+        if not self._one_fund(request, queryset):
+            return None
+        return confirm_then(
+            self,
+            request,
+            queryset,
+            action="approve_overdraft_selected",
+            title=_("Approve an overdraft exception"),
+            question=_("Allow this fund's balance to go below zero by up to the limit?"),
+            confirm_label=_("Yes, approve"),
+            form_class=OverdraftForm,
+            perform=lambda fund, data: ss.overdraft_approve(fund=fund, by=request.user, **data),
+            headings=[_("fund"), _("balance (yuan)")],
+            row=lambda f: [f, f.balance_sum],
+        )
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:

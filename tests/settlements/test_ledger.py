@@ -250,3 +250,41 @@ def test_funds_due_one_month_after_delivery_are_listed_until_opened(client, worl
     ss.fund_open(by=dept, project=world.project, opening_amount=Decimal("1000.00"))
     assert not any(d.engagement is None for d in funds_due_to_open(user=dept))
     assert funds_due_to_open(user=UserFactory(role="project_dept", projects=[world.other_project])) == []
+
+
+def test_finance_books_an_adjustment_in_the_admin(client, world, funds):
+    dept, fin = world.users["project_dept"], world.users["finance"]
+    client.force_login(fin)
+    url = reverse("admin:settlements_warrantyfund_changelist")
+    data = {"action": "adjust_selected", "_selected_action": [funds.developer.pk]}
+    assert 'name="requested_by"' in client.post(url, data).content.decode()
+    own = client.post(
+        url,
+        {
+            **data,
+            "post": "yes",
+            "amount": "-20.00",
+            "reason": "更正",
+            "requested_by": fin.pk,
+            "booked_on": "2026-11-22",
+        },
+    )
+    assert own.status_code == 200  # finance is not a project-department requester: not offered
+    assert funds.developer.balance == Decimal("50000.00")
+    done = client.post(
+        url,
+        {
+            **data,
+            "post": "yes",
+            "amount": "-20.00",
+            "reason": "更正",
+            "requested_by": dept.pk,
+            "booked_on": "2026-11-22",
+        },
+    )
+    assert done.status_code == 302
+    entry = funds.developer.entries.get(kind=LedgerEntry.Kind.ADJUSTMENT)
+    assert entry.amount == Decimal("-20.00") and entry.approved_by == fin and entry.created_by == dept
+    data = {"action": "approve_overdraft_selected", "_selected_action": [funds.developer.pk]}
+    client.post(url, {**data, "post": "yes", "limit": "500.00", "reason": "急修垫付", "requested_by": dept.pk})
+    assert WarrantyFund.objects.get(pk=funds.developer.pk).overdraft_limit == Decimal("500.00")
