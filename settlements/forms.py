@@ -3,7 +3,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import LineKind
+from tickets.models import OwnerConsent
+from warranty.models import Contractor
+
+from .models import CommissionReason, LineKind
 
 
 class CostLineForm(forms.Form):
@@ -32,3 +35,26 @@ class CommentForm(forms.Form):
 
 class RejectForm(forms.Form):
     reason = forms.CharField(label=_("reason for rejection"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class CommissionForm(forms.Form):
+    firm = forms.ModelChoiceField(label=_("commissioned firm"), queryset=None)
+    reason = forms.ChoiceField(label=_("reason"), choices=CommissionReason.choices)
+    note = forms.CharField(label=_("note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["firm"].queryset = Contractor.objects.filter(is_commissionable=True)
+
+
+QuoteLineFormSet = forms.formset_factory(CostLineForm, extra=3, min_num=1, validate_min=True)
+
+
+class ConsentChoiceForm(forms.Form):
+    consent = forms.ModelChoiceField(label=_("owner's consent"), queryset=None)
+
+    def __init__(self, *args, ticket, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["consent"].queryset = OwnerConsent.objects.filter(
+            ticket=ticket, subject=OwnerConsent.Subject.QUOTE, consented=True
+        )

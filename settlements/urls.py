@@ -11,6 +11,9 @@ urlpatterns = [
     path("lines/<int:pk>/audit/", views.line_audit, name="line_audit"),
     path("applications/<int:pk>/countersign/", views.application_countersign, name="application_countersign"),
     path("applications/<int:pk>/reject/", views.application_reject, name="application_reject"),
+    path("tickets/<int:pk>/commission/", views.ticket_commission, name="ticket_commission"),
+    path("tickets/<int:pk>/quote/", views.ticket_quote, name="ticket_quote"),
+    path("quotes/<int:pk>/", views.quote_detail, name="quote_detail"),
     path("reconciliations/", views.reconciliation_list, name="reconciliation_list"),
     path("reconciliations/<int:pk>/sign/", views.reconciliation_sign, name="reconciliation_sign"),
 ]

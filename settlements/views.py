@@ -10,11 +10,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from tickets.models import Ticket
 from warranty.scoping import scope
 
 from . import forms as f
 from . import services as ss
-from .models import CommissionedRepair, CostLine, PaymentApplication, Reconciliation
+from .models import CommissionedRepair, CostLine, PaidRepairQuote, PaymentApplication, Reconciliation
 
 
 def _repairs(user):
@@ -170,3 +171,62 @@ def reconciliation_sign(request, pk):
     except ss.ServiceError as exc:
         messages.error(request, str(exc))
     return redirect("settlements:reconciliation_list")
+
+
+# --- from a ticket: commission a firm (director), quote a paid repair (steward) ---------------------------
+
+
+def _ticket(request, pk):
+    return get_object_or_404(scope(Ticket.objects.select_related("project", "unit"), request.user), pk=pk)
+
+
+@login_required
+def ticket_commission(request, pk):
+    ticket = _ticket(request, pk)
+    form = f.CommissionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            repair = ss.repair_commission(ticket=ticket, by=request.user, **form.cleaned_data)
+        except ss.OutOfScope as exc:
+            raise Http404 from exc
+        except ss.ServiceError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+        else:
+            return redirect("settlements:repair_detail", pk=repair.pk)
+    return render(request, "settlements/ticket_commission.html", {"ticket": ticket, "form": form})
+
+
+@login_required
+def ticket_quote(request, pk):
+    ticket = _ticket(request, pk)
+    formset = f.QuoteLineFormSet(request.POST or None, prefix="lines")
+    error = None
+    if request.method == "POST" and formset.is_valid():
+        lines = [ss.LineInput(**form.cleaned_data) for form in formset if form.cleaned_data]
+        try:
+            quote = ss.quote_create(ticket=ticket, by=request.user, lines=lines)
+        except ss.OutOfScope as exc:
+            raise Http404 from exc
+        except ss.ServiceError as exc:
+            error = str(exc)
+        else:
+            return redirect("settlements:quote_detail", pk=quote.pk)
+    return render(request, "settlements/ticket_quote.html", {"ticket": ticket, "formset": formset, "error": error})
+
+
+@login_required
+def quote_detail(request, pk):
+    quote = get_object_or_404(
+        scope(PaidRepairQuote.objects.select_related("ticket", "consent"), request.user).prefetch_related("lines"),
+        pk=pk,
+    )
+    form = f.ConsentChoiceForm(request.POST or None, ticket=quote.ticket)
+    if request.method == "POST" and form.is_valid():
+        try:
+            ss.quote_attach_consent(quote=quote, by=request.user, consent=form.cleaned_data["consent"])
+        except ss.ServiceError as exc:
+            form.add_error("consent", str(exc))
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("settlements:quote_detail", pk=quote.pk)
+    return render(request, "settlements/paidrepairquote_detail.html", {"quote": quote, "form": form})

@@ -79,3 +79,64 @@ def test_customer_service_signs_the_reconciliation_on_its_page(client, world, fu
     client.post(reverse("settlements:reconciliation_sign", args=[rec.pk]))
     rec.refresh_from_db()
     assert rec.cs_signed_by == world.users["customer_service"]
+
+
+def test_the_director_commissions_a_firm_from_the_ticket(client, world, funds):
+    from settlements.models import CommissionedRepair
+
+    ticket = advance(world, new_ticket(world), State.DISPATCH)
+    url = reverse("settlements:ticket_commission", args=[ticket.pk])
+    client.force_login(world.users["steward"])
+    refused = client.post(url, {"firm": world.third_party.pk, "reason": "refused"})
+    assert refused.status_code == 200 and not CommissionedRepair.objects.filter(ticket=ticket).exists()
+    client.force_login(world.users["director"])
+    wrong = client.post(url, {"firm": world.third_party.pk, "reason": "no_contractor_liable"})
+    assert wrong.status_code == 200 and "still liable" in wrong.content.decode()
+    response = client.post(url, {"firm": world.third_party.pk, "reason": "refused", "note": "拒绝维修"})
+    repair = CommissionedRepair.objects.get(ticket=ticket)
+    assert response["Location"] == reverse("settlements:repair_detail", args=[repair.pk])
+
+
+def test_the_steward_quotes_a_paid_repair_and_links_the_consent(client, world):
+    import datetime as dt
+
+    from settlements.models import PaidRepairQuote
+    from tests.factories import category
+    from tickets import services as ts
+    from tickets.models import Location
+    from warranty.models import DeliveryBatch
+
+    today = timezone.localdate()
+    DeliveryBatch.objects.filter(pk=world.batch.pk).update(
+        acceptance_date=today - dt.timedelta(days=1300), delivery_date=today - dt.timedelta(days=1200)
+    )
+    ticket = new_ticket(
+        world, defects=[ts.DefectInput(location=Location.KITCHEN, category=category("fitout"), description="柜门")]
+    )
+    ticket = advance(world, ticket, State.DISPATCH)
+    client.force_login(world.users["steward"])
+    form = {
+        "lines-TOTAL_FORMS": "3",
+        "lines-INITIAL_FORMS": "0",
+        "lines-MIN_NUM_FORMS": "1",
+        "lines-MAX_NUM_FORMS": "1000",
+        "lines-0-kind": "material",
+        "lines-0-description": "铰链",
+        "lines-0-unit": "个",
+        "lines-0-quantity": "3",
+        "lines-0-unit_price": "9.99",
+        "lines-1-kind": "labour",
+        "lines-1-description": "人工",
+        "lines-1-quantity": "1",
+        "lines-1-unit_price": "80",
+    }
+    response = client.post(reverse("settlements:ticket_quote", args=[ticket.pk]), form)
+    quote = PaidRepairQuote.objects.get(ticket=ticket)
+    assert response["Location"] == reverse("settlements:quote_detail", args=[quote.pk])
+    assert quote.total == Decimal("109.97")
+    consent = ts.consent_record(
+        ticket=ticket, by=world.users["steward"], subject="quote", what="同意", how="phone", amount=Decimal("109.97")
+    )
+    client.post(reverse("settlements:quote_detail", args=[quote.pk]), {"consent": consent.pk})
+    quote.refresh_from_db()
+    assert quote.consent == consent
