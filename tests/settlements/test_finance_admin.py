@@ -122,3 +122,26 @@ def test_admin_pages_render_for_finance(client, world, application):
         client.get(reverse("admin:settlements_commissionedrepair_change", args=[application.repair.pk])).status_code
         == 200
     )
+
+
+def test_the_payout_list_runs_a_fixed_number_of_queries(client, world, funds, application):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from settlements import services as ss
+
+    from .conftest import audited_repair, firm_user
+
+    client.force_login(world.users["finance"])
+    url = reverse(URL)
+    client.get(url)  # warm caches (content types, permissions)
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(url).status_code == 200
+    for _ in range(2):
+        repair = audited_repair(world)
+        app = ss.payment_application_create(repair=repair, by=firm_user(world), amount=Decimal("10.00"))
+        countersigned(world, ss.payment_application_submit(application=app, by=firm_user(world)))
+    with CaptureQueriesContext(connection) as three:
+        page = client.get(url)
+    assert page.context["cl"].result_count == 3
+    assert len(three) == len(one), [q["sql"] for q in three.captured_queries]
