@@ -7,6 +7,7 @@ that check the permission again.
 """
 
 import csv
+from functools import partial
 
 from django import forms
 from django.contrib import admin, messages
@@ -186,10 +187,16 @@ class RequestedByField(forms.ModelChoiceField):
         return f"{obj} ({obj.username})"
 
 
-def _requesters():
+def _requesters(user):
+    """Project-department users who serve the acting user's projects."""
     from warranty.models import User
+    from warranty.scoping import project_ids
 
-    return User.objects.filter(is_active=True, groups__name="project_dept").distinct()
+    qs = User.objects.filter(is_active=True, groups__name="project_dept")
+    ids = project_ids(user)
+    if ids is not None:
+        qs = qs.filter(projects__in=ids)
+    return qs.distinct()
 
 
 class AdjustmentForm(forms.Form):
@@ -203,9 +210,9 @@ class AdjustmentForm(forms.Form):
     requested_by = RequestedByField(label=gettext_lazy("requested by"), queryset=None)
     booked_on = forms.DateField(label=gettext_lazy("booked on"), initial=timezone.localdate)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["requested_by"].queryset = _requesters()
+        self.fields["requested_by"].queryset = _requesters(user)
 
 
 class OverdraftForm(forms.Form):
@@ -213,9 +220,9 @@ class OverdraftForm(forms.Form):
     reason = forms.CharField(label=gettext_lazy("reason"), widget=forms.Textarea(attrs={"rows": 2}))
     requested_by = RequestedByField(label=gettext_lazy("requested by"), queryset=None)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["requested_by"].queryset = _requesters()
+        self.fields["requested_by"].queryset = _requesters(user)
 
 
 @admin.register(WarrantyFund)
@@ -282,7 +289,7 @@ class WarrantyFundAdmin(ScopedAdmin):
             title=_("Book a ledger adjustment"),
             question=_("Book this adjustment? Ledger entries cannot be changed afterwards."),
             confirm_label=_("Yes, book it"),
-            form_class=AdjustmentForm,
+            form_class=partial(AdjustmentForm, user=request.user),
             perform=lambda fund, data: ss.ledger_adjust(fund=fund, by=request.user, **data),
             headings=[_("fund"), _("balance (yuan)")],
             row=lambda f: [f, f.balance_sum],
@@ -300,7 +307,7 @@ class WarrantyFundAdmin(ScopedAdmin):
             title=_("Approve an overdraft exception"),
             question=_("Allow this fund's balance to go below zero by up to the limit?"),
             confirm_label=_("Yes, approve"),
-            form_class=OverdraftForm,
+            form_class=partial(OverdraftForm, user=request.user),
             perform=lambda fund, data: ss.overdraft_approve(fund=fund, by=request.user, **data),
             headings=[_("fund"), _("balance (yuan)")],
             row=lambda f: [f, f.balance_sum],

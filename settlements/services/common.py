@@ -2,6 +2,7 @@
 
 from decimal import Decimal, InvalidOperation
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from warranty.scoping import can_see_project, is_contractor
@@ -40,10 +41,15 @@ def ensure_perm(user, perm: str) -> None:
 
 
 def save(obj, by, reason: str = "", *, exclude=None):
+    """Validate and save with the history user; a validation error becomes a message for the user."""
     obj._history_user = by
     if reason:
         obj._change_reason = reason
-    obj.full_clean(exclude=exclude)
+    try:
+        obj.full_clean(exclude=exclude)
+    except ValidationError as exc:
+        fields = list(getattr(exc, "error_dict", {}) or [])
+        raise ServiceError("; ".join(exc.messages), field=fields[0] if len(fields) == 1 else None) from exc
     obj.save()
     return obj
 

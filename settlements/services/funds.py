@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -70,10 +69,7 @@ def fund_open(
             term_ends_on=term_ends_on,
             opened_by=by,
         )
-        try:
-            save(fund, by, "opened")
-        except ValidationError as exc:
-            raise ServiceError("; ".join(exc.messages)) from exc
+        save(fund, by, "opened")
         if amount:
             _book(fund, kind=LedgerEntry.Kind.OPENING, amount=amount, by=by, booked_on=booked_on)
     return fund

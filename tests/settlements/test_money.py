@@ -107,3 +107,13 @@ def _ticket(world):
     from tests.tickets.lifecycle import new_ticket
 
     return new_ticket(world)
+
+
+def test_a_quantity_with_too_many_decimals_is_refused_not_rounded(world, funds):
+    repair = commission_after_refusal(world, _ticket(world))
+    with pytest.raises(ss.ServiceError) as err:
+        ss.cost_line_add(
+            repair=repair, by=firm_user(world), line=ss.LineInput("material", "砂浆", Decimal("1.2345"), Decimal("10"))
+        )
+    assert err.value.field == "quantity"
+    assert not repair.lines.exists()
