@@ -1,5 +1,4 @@
 import pytest
-from django.db import connections
 
 from tests.factories import UserFactory
 
@@ -37,6 +36,22 @@ def django_db_setup(django_db_setup, django_db_blocker):
     from tests.reference_data import ensure_reference_data
 
     with django_db_blocker.unblock():
-        if ensure_reference_data():
-            for conn in connections.all():
-                conn._test_serialized_contents = conn.creation.serialize_db_to_string()
+        ensure_reference_data()
+    yield
+    with django_db_blocker.unblock():  # leave a --reuse-db database whole for the next run
+        ensure_reference_data()
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request, django_db_blocker):
+    """Transactional tests (threads, live_server) flush every table when they end; the next test
+    finds the roles, trades, categories and calendar gone. Put them back (one query when present)."""
+    if request.node.get_closest_marker("django_db") is None and not (
+        {"db", "transactional_db", "live_server", "admin_client", "client"} & set(request.fixturenames)
+    ):
+        return
+    from tests.reference_data import ensure_reference_data
+
+    request.getfixturevalue("django_db_setup")
+    with django_db_blocker.unblock():
+        ensure_reference_data()

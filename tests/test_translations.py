@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import translation
 
@@ -191,6 +192,7 @@ def test_po_parser_reads_plurals_contexts_and_multiline_strings(tmp_path):
 
 
 @pytest.mark.django_db
+@override_settings(LANGUAGE_CODE="zh-hans")  # the product default (config/settings/base.py)
 def test_login_page_is_chinese_by_default_and_english_after_switching(client):
     login = reverse("login")
     chinese = client.get(login).content.decode()
@@ -202,3 +204,11 @@ def test_login_page_is_chinese_by_default_and_english_after_switching(client):
     english = client.get(login).content.decode()
     assert "Log in" in english
     assert "登录" not in english
+
+
+def test_the_product_default_language_is_simplified_chinese():
+    from config.settings import base
+
+    assert base.LANGUAGE_CODE == "zh-hans"
+    assert base.TIME_ZONE == "Asia/Shanghai"
+    assert [code for code, _ in base.LANGUAGES] == ["zh-hans", "en"]

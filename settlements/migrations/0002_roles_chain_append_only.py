@@ -1,7 +1,8 @@
 """Role grants for settlements, the default countersignature chain, and a database guard on the ledger."""
 
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
+
+from warranty.migration_utils import ensure_permissions
 
 VIEW_ALL = [
     "view_warrantyfund",
@@ -75,10 +76,7 @@ DROP FUNCTION IF EXISTS settlements_ledger_append_only();
 
 
 def grant(apps, schema_editor):
-    app_config = apps.get_app_config("settlements")
-    app_config.models_module = True
-    create_permissions(app_config, apps=apps, verbosity=0)
-    app_config.models_module = None
+    ensure_permissions(apps, "settlements")
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     for role, codenames in GRANTS.items():
@@ -107,6 +105,6 @@ class Migration(migrations.Migration):
         ("warranty", "0002_seed_reference_data"),
     ]
     operations = [
-        migrations.RunPython(grant, migrations.RunPython.noop),
+        migrations.RunPython(grant, migrations.RunPython.noop, hints={"reference_data": True}),
         migrations.RunPython(guard_ledger, unguard_ledger),
     ]

@@ -9,7 +9,6 @@ import pytest
 # live_server runs Django in a thread while Playwright's sync API runs an event loop in this one.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-from tests.reference_data import ensure_reference_data  # noqa: E402
 from tests.tickets.conftest import world  # noqa: E402,F401  (the shared lifecycle world)
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
@@ -82,16 +81,3 @@ def login(page, username: str, password: str = PASSWORD) -> None:
     page.locator("main form button[type=submit]").click()
     page.wait_for_load_state("domcontentloaded")
     assert "/login/" not in page.url, f"login failed for {username}"
-
-
-@pytest.fixture(autouse=True)
-def _reference_data(transactional_db):
-    ensure_reference_data()
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _reference_data_for_the_next_run(django_db_setup, django_db_blocker):
-    """After the last flush, leave a --reuse-db database with its reference data for the next run."""
-    yield
-    with django_db_blocker.unblock():
-        ensure_reference_data()

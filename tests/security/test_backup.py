@@ -17,7 +17,7 @@ from tickets import services as s
 from tickets.models import Attachment, Ticket
 
 ROOT = Path(__file__).resolve().parents[2]
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _admin_conninfo(dbname="postgres"):

@@ -106,34 +106,3 @@ def approved(world, application):
 
 def reload(application) -> PaymentApplication:
     return PaymentApplication.objects.get(pk=application.pk)
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _reseed_after_transactional_tests(django_db_setup, django_db_blocker):
-    """Put the data migrations' rows back after the session.
-
-    A ``transaction=True, serialized_rollback=True`` test flushes the database
-    when it ends (with post_migrate inhibited), so the last one leaves it empty:
-    with ``--reuse-db`` the next session would find no roles, grants, trades or
-    categories. Re-run the seeds at the latest migration state, idempotently.
-    """
-    yield
-    import importlib
-
-    from django.contrib.auth.models import Group
-    from django.core.management.sql import emit_post_migrate_signal
-    from django.db import connection
-    from django.db.migrations.executor import MigrationExecutor
-
-    with django_db_blocker.unblock():
-        if Group.objects.exists():
-            return
-        emit_post_migrate_signal(verbosity=0, interactive=False, db=connection.alias)
-        state_apps = MigrationExecutor(connection).loader.project_state().apps
-        with connection.schema_editor() as editor:
-            for module, function in [
-                ("warranty.migrations.0002_seed_reference_data", "seed"),
-                ("tickets.migrations.0002_role_permissions", "grant"),
-                ("settlements.migrations.0002_roles_chain_append_only", "grant"),
-            ]:
-                getattr(importlib.import_module(module), function)(state_apps, editor)

@@ -12,8 +12,7 @@ from settlements.models import LedgerEntry, PaymentApplication
 
 from .conftest import countersigned, reload
 
-# serialized_rollback restores the rows the data migrations wrote (roles, grants, chain, trades, categories).
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def run_in_threads(n, fn):

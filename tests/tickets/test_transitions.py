@@ -54,7 +54,7 @@ class Spec:
     wrong_state: str = State.INTAKE
     prepare: Callable | None = None  # (world, ticket) -> ticket, to meet the conditions
     breaker: Callable | None = None  # (world) -> ticket in source state with a condition unmet
-    breaks: str = ""  # words of the unmet condition's label, in zh-hans (the default language)
+    breaks: str = ""  # words of the unmet condition's label
 
 
 def _plan(world, t):
@@ -101,7 +101,7 @@ SPECS = [
         lambda w, t, u: s.ticket_triage(ticket=t, by=u, difficulty="general", steward=w.users["steward"]),
         "steward",
         breaker=lambda w: advance(w, new_ticket(w), State.TRIAGE),
-        breaks="难易程度",
+        breaks="difficulty",
     ),
     Spec(
         "refer",
@@ -111,7 +111,7 @@ SPECS = [
         "steward",
         prepare=None,
         breaker=lambda w: advance(w, new_ticket(w), State.TRIAGE),
-        breaks="超出业主保修期",
+        breaks="out of the owner's warranty",
     ),
     Spec(
         "dispatch",
@@ -121,7 +121,7 @@ SPECS = [
         "steward",
         prepare=_plan,
         breaker=lambda w: advance(w, new_ticket(w), State.DISPATCH),
-        breaks="维修方案",
+        breaks="repair plan",
     ),
     Spec("withdraw_dispatch", "withdraw_dispatch", State.REPAIR, decline, "contractor"),
     Spec(
@@ -132,7 +132,7 @@ SPECS = [
         "steward",
         prepare=_accepted_and_arrived,
         breaker=lambda w: advance(w, new_ticket(w), State.REPAIR),
-        breaks="已接受派工单",
+        breaks="accepted the dispatch notice",
     ),
     Spec(
         "return_to_repair",
@@ -149,7 +149,7 @@ SPECS = [
         "steward",
         prepare=_inspected_and_signed,
         breaker=lambda w: advance(w, new_ticket(w), State.SIGNOFF),
-        breaks="已复查",
+        breaks="re-inspected",
     ),
     Spec(
         "archive",

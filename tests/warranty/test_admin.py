@@ -128,7 +128,7 @@ def test_history_cannot_be_reverted(admin_client, registry):
 
 @pytest.mark.parametrize(
     ("phone", "message"),
-    [("12345", "电话号码"), ("021-6234 5678", "中国大陆手机号")],
+    [("12345", "phone number"), ("021-6234 5678", "mainland China mobile")],
     ids=["not-a-number", "landline"],
 )
 def test_invalid_owner_phone_is_a_field_error(admin_client, phone, message):
@@ -155,7 +155,7 @@ def test_duplicate_unit_number_in_a_building_is_a_field_error(admin_client):
     response = admin_client.post(url(w.Unit, "add"), {"building": unit.building.pk, "number": "1-1-101", **NO_FORMSETS})
 
     assert response.status_code == 200
-    assert "已有此房号" in " ".join(form_errors(response)["number"])
+    assert "already has a unit with this number" in " ".join(form_errors(response)["number"])
     assert w.Unit.objects.count() == 1
 
 
@@ -182,7 +182,7 @@ def test_delivery_before_acceptance_is_a_field_error(admin_client):
     assert response.status_code == 200
     errors = form_errors(response)
     assert list(errors) == ["delivery_date"]
-    assert "不能早于竣工验收日" in errors["delivery_date"][0]
+    assert "cannot be before the completion-acceptance date" in errors["delivery_date"][0]
     assert not w.DeliveryBatch.objects.exists()
 
 
@@ -360,5 +360,7 @@ def test_two_current_primary_contacts_for_one_unit_are_refused(admin_client, reg
     )
 
     assert response.status_code == 200
-    assert "只能有一位当前主要联系人" in str(response.context["inline_admin_formsets"][0].formset.non_form_errors())
+    assert "only one current primary contact" in str(
+        response.context["inline_admin_formsets"][0].formset.non_form_errors()
+    )
     assert not unit.ownerships.exists()

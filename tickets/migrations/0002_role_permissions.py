@@ -36,4 +36,4 @@ def grant(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [("tickets", "0001_initial"), ("warranty", "0002_seed_reference_data")]
-    operations = [migrations.RunPython(grant, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(grant, migrations.RunPython.noop, hints={"reference_data": True})]
