@@ -301,3 +301,36 @@ def test_other_projects_objects_answer_404(client, world):
     response = client.post(reverse("tickets:intake"), intake_data(world, unit=str(other.unit_id)))
     assert response.status_code == 400
     assert Report.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "role",
+    ["front_desk", "steward", "director", "engineer", "customer_service", "project_gm", "project_dept", "finance"],
+)
+def test_ticket_page_opens_for_every_internal_role(client, world, role):
+    ticket = new_report(world).tickets.get()
+    login(client, world, role)
+    response = client.get(ticket.get_absolute_url())
+    assert response.status_code == 200
+    assert ticket.description in response.content.decode()
+
+
+def test_unknown_objects_get_the_sites_404_page(client, world):
+    login(client, world, "front_desk")
+    response = client.get(reverse("tickets:detail", args=["NOPE-1"]))
+    assert response.status_code == 404
+    assert "errors/404.html" in [t.name for t in response.templates]
+
+
+def test_the_english_switch_works_on_front_desk_pages(client, world):
+    report = new_report(world)
+    login(client, world, "front_desk")
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    for url in [
+        reverse("tickets:intake"),
+        reverse("tickets:queues"),
+        reverse("tickets:report", args=[report.number]),
+        report.tickets.get().get_absolute_url(),
+        reverse("tickets:owner_lookup"),
+    ]:
+        assert '<html lang="en">' in client.get(url).content.decode(), url

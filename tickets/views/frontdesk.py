@@ -231,9 +231,9 @@ def _get_report(user, number: str):
             .prefetch_related(
                 Prefetch(
                     "tickets",
-                    queryset=Ticket.objects.select_related("category", "steward", "repeat_of").prefetch_related(
-                        "attachments"
-                    ),
+                    queryset=Ticket.objects.select_related("category", "steward", "repeat_of")
+                    .prefetch_related("attachments")
+                    .order_by("seq"),
                 )
             )
             .get(number=number)
