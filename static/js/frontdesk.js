@@ -133,3 +133,19 @@
     form.addEventListener("submit", () => { const b = $("#readback-confirm"); if (b) b.disabled = false; });
   }
 })();
+
+/* htmx does not swap 4xx answers: show the service's message next to the button that was pressed. */
+document.addEventListener("htmx:responseError", (ev) => {
+  const xhr = ev.detail.xhr;
+  const host = ev.detail.elt.closest("form, td, li, div") || ev.detail.elt;
+  let box = host.querySelector(":scope > .htmx-error");
+  if (!box) {
+    box = document.createElement("div");
+    box.className = "htmx-error form-errors";
+    box.setAttribute("role", "alert");
+    host.appendChild(box);
+  }
+  const doc = new DOMParser().parseFromString(xhr.responseText || "", "text/html");
+  const msg = doc.querySelector("[data-status], [role=alert] p, main p");
+  box.textContent = msg ? msg.textContent.trim() : xhr.status + " " + xhr.statusText;
+});

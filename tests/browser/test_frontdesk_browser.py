@@ -130,3 +130,21 @@ def test_owner_lookup_succeeds_fails_and_locks_out(page, live_server, world):  #
     page.fill("#id_last4", digits)
     page.click("button[type=submit].primary")
     page.wait_for_selector("#locked-message")
+
+
+@pytest.mark.parametrize("viewport", [{"width": 390, "height": 844}], indirect=True)
+def test_owner_reports_online_from_a_phone(page, live_server, world):  # noqa: F811
+    page.goto(f"{live_server.url}/owner/report/")
+    page.select_option("#id_project", str(world.project.pk))
+    page.fill("#id_unit_number", "3-2-1201")
+    page.fill("#id_owner_phone", str(world.owner.phone.national_number))
+    page.fill("#id_reporter_name", "李先生")
+    page.select_option("select[name='defects-0-location']", "kitchen")
+    page.select_option("select[name='defects-0-category']", str(category("plumbing_electrical").pk))
+    page.fill("textarea[name='defects-0-description']", "厨房水槽下方漏水")
+    screenshot(page, "owner-web-report-mobile")
+    page.click("main button[type=submit]")
+    page.wait_for_selector("#report-number")
+    number = page.inner_text("#report-number").strip()
+    assert world.project.reports.get(number=number).channel == "web"
+    screenshot(page, "owner-web-report-sent-mobile")

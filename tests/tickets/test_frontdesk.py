@@ -1,5 +1,6 @@
 """Front-desk pages: intake, report page and F01, the ticket page, access by role and by project."""
 
+import datetime as dt
 import io
 import shutil
 import subprocess
@@ -7,6 +8,7 @@ import subprocess
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 from PIL import Image
 
 from tests.factories import (
@@ -334,3 +336,42 @@ def test_the_english_switch_works_on_front_desk_pages(client, world):
         reverse("tickets:owner_lookup"),
     ]:
         assert '<html lang="en">' in client.get(url).content.decode(), url
+
+
+def test_front_desk_books_a_simple_job_from_the_ticket_page(client, world):
+    ticket = advance(world, new_report(world).tickets.get(), State.DISPATCH, difficulty="simple")
+    login(client, world, "front_desk")
+    html = client.get(ticket.get_absolute_url()).content.decode()
+    assert 'data-action="dispatch"' in html
+    when = timezone.localtime(timezone.now() + dt.timedelta(days=1)).strftime("%Y-%m-%dT10:00")
+    response = client.post(
+        reverse("tickets:ticket_action", args=[ticket.number, "dispatch"]),
+        {"contractor": str(ticket.liable_contractor_id), "scheduled_at": when},
+    )
+    assert response.status_code == 302
+    assert Ticket.objects.get(pk=ticket.pk).state == State.REPAIR
+
+
+def test_a_refused_action_shows_the_reason_and_changes_nothing(client, world):
+    ticket = advance(world, new_report(world).tickets.get(), State.DISPATCH, difficulty="simple")
+    login(client, world, "front_desk")
+    response = client.post(
+        reverse("tickets:ticket_action", args=[ticket.number, "dispatch"]),
+        {"contractor": str(ticket.liable_contractor_id), "scheduled_at": "not a date"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert Ticket.objects.get(pk=ticket.pk).state == State.DISPATCH
+    assert any(m.level_tag == "error" for m in response.context["messages"])
+
+
+def test_steward_triages_from_the_ticket_page(client, world):
+    ticket = new_report(world).tickets.get()
+    login(client, world, "steward")
+    response = client.post(
+        reverse("tickets:ticket_action", args=[ticket.number, "triage"]),
+        {"difficulty": "general", "steward": str(world.users["steward"].pk)},
+    )
+    assert response.status_code == 302
+    ticket = Ticket.objects.get(pk=ticket.pk)
+    assert ticket.state == State.DISPATCH and ticket.steward == world.users["steward"]

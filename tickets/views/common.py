@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
@@ -64,11 +63,6 @@ def add_service_error(form, exc: ServiceError, *, field_map: dict[str, str] | No
         form.add_error(field, str(exc.message))
     else:
         form.add_error(None, str(exc.message))
-
-
-def roles_of(view) -> Iterable[str]:
-    """The roles a view decorated with :func:`role_required` admits (for tests and menus)."""
-    return getattr(view, "allowed_roles", frozenset())
 
 
 # --- error pages (config/urls.py points handler400/403/404 here) -------------------------------

@@ -421,7 +421,7 @@ def _queue_row(queue: Queue, user, ticket: Ticket):
     return qs.filter(pk=pk).first()
 
 
-@role_required(*FRONT_DESK_ROLES, Role.STEWARD)
+@role_required(*FRONT_DESK_ROLES, Role.STEWARD, Role.ENGINEER)
 @require_POST
 def contact_attempt(request, number: str):
     """Record a call to the owner in one click: reached or not reached (htmx swaps the row in place)."""
@@ -492,8 +492,8 @@ def ticket_action(request, number: str, name: str):
     note = form.cleaned_data.get("note", "")
     try:
         if name in NOTE_ACTIONS:
-            service, _needs_note = NOTE_ACTIONS[name]
-            service(ticket=ticket, by=request.user, **({"note": note} if note or _needs_note else {}))
+            service, needs_note = NOTE_ACTIONS[name]
+            service(ticket=ticket, by=request.user, **({"note": note} if note or needs_note else {}))
         elif name == "archive":
             s.ticket_archive(
                 ticket=ticket,
