@@ -46,14 +46,30 @@ def _reference_data(django_db_setup, django_db_blocker):
     """
     saved = _serialized_contents()
     yield saved
+    from django.apps import apps
     from django.core.management import call_command
+    from django.core.management.color import no_style
     from django.db import connections
 
     with django_db_blocker.unblock():
         for alias, contents in saved.items():
-            if contents:
-                call_command("flush", database=alias, interactive=False, inhibit_post_migrate=True, verbosity=0)
-                connections[alias].creation.deserialize_db_from_string(contents)
+            if not contents:
+                continue
+            connection = connections[alias]
+            call_command(
+                "flush",
+                database=alias,
+                interactive=False,
+                inhibit_post_migrate=True,
+                reset_sequences=False,
+                verbosity=0,
+            )
+            connection.creation.deserialize_db_from_string(contents)
+            # Rows came back with their ids: move each sequence past them, as loaddata does.
+            statements = connection.ops.sequence_reset_sql(no_style(), apps.get_models(include_auto_created=True))
+            with connection.cursor() as cursor:
+                for sql in statements:
+                    cursor.execute(sql)
 
 
 @pytest.fixture(scope="session")
