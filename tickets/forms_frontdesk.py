@@ -209,7 +209,10 @@ class LookupForm(forms.Form):
         label=_("Last 4 digits of your phone"),
         regex=r"^\d{4}$",
         error_messages={"invalid": _("Enter 4 digits.")},
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "maxlength": "4"}),
+        # Never echoed back into the page, even after a failed attempt.
+        widget=forms.PasswordInput(
+            attrs={"inputmode": "numeric", "autocomplete": "off", "maxlength": "4"}, render_value=False
+        ),
     )
 
     def clean_number(self):
