@@ -93,6 +93,13 @@ def test_front_desk_logs_a_report_reads_it_back_prints_f01_and_finds_it_in_the_q
     page.wait_for_selector("tr.done")
     assert report.contact_attempts.filter(reached=True).count() == 1
 
+    # 7. the ticket page: the photo's thumbnail comes through the checked view, actions with reasons
+    page.goto(f"{live_server.url}/tickets/{number}-1/")
+    page.wait_for_function(
+        "() => { const img = document.querySelector('.thumbs img'); return img && img.complete && img.naturalWidth > 0; }"
+    )
+    screenshot(page, "ticket-detail")
+
 
 def test_owner_lookup_succeeds_fails_and_locks_out(page, live_server, world):  # noqa: F811
     report = new_report(world)

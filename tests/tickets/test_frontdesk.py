@@ -375,3 +375,32 @@ def test_steward_triages_from_the_ticket_page(client, world):
     assert response.status_code == 302
     ticket = Ticket.objects.get(pk=ticket.pk)
     assert ticket.state == State.DISPATCH and ticket.steward == world.users["steward"]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {},
+        {"unit": "abc", "defects-TOTAL_FORMS": "x"},
+        {"unit": "999999999", "contact_phone": "+" * 40, "expected_at": "yesterday"},
+        {"defects-TOTAL_FORMS": "1", "defects-INITIAL_FORMS": "0", "defects-0-category": "-1"},
+    ],
+    ids=["empty", "garbage-formset", "garbage-fields", "unknown-category"],
+)
+def test_garbage_intake_posts_are_400_not_500(client, world, data):
+    login(client, world, "front_desk")
+    assert client.post(reverse("tickets:intake"), data).status_code == 400
+    assert not Report.objects.exists()
+
+
+def test_garbage_elsewhere_is_never_a_500(client, world):
+    ticket = new_report(world).tickets.get()
+    login(client, world, "front_desk")
+    assert (
+        client.get(reverse("tickets:queue", args=["first-contact"]), {"page": "x", "project": "y"}).status_code == 200
+    )
+    assert client.get(reverse("tickets:queue", args=["nope"])).status_code == 404
+    assert client.post(reverse("tickets:search"), {"q": "x" * 500, "page": "-3"}).status_code == 200
+    assert client.post(reverse("tickets:ticket_action", args=[ticket.number, "explode"])).status_code == 404
+    assert client.get(reverse("tickets:web_report_confirm", args=[ticket.report.number])).status_code == 405
+    assert client.post(reverse("tickets:owner_lookup"), {"number": "x" * 500, "last4": "1"}).status_code == 400
