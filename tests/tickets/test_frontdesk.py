@@ -336,6 +336,9 @@ def test_the_english_switch_works_on_front_desk_pages(client, world):
         reverse("tickets:owner_lookup"),
     ]:
         assert '<html lang="en">' in client.get(url).content.decode(), url
+    # timeline verbs are shown by name, not as codes
+    html = client.get(report.tickets.get().get_absolute_url()).content.decode()
+    assert "Reported" in html and "Confirm report" in html
 
 
 def test_front_desk_books_a_simple_job_from_the_ticket_page(client, world):

@@ -40,7 +40,7 @@ from ..forms_frontdesk import (
 )
 from ..models import Attachment, ContactAttempt, Difficulty, Report, Resolution, State, Ticket, TimelineEvent
 from ..pdf import pdf_response
-from ..selectors import reports_for, ticket_actions
+from ..selectors import ACTIONS, action_label, reports_for, ticket_actions
 from ..selectors_frontdesk import (
     UNREACHED_LIMIT,
     first_contact_due,
@@ -598,6 +598,8 @@ def ticket_detail(request, number: str):
             action.enabled = False
             action.reasons = [*action.reasons, _("done from the dispatch notice page")]
     history = ticket.history.select_related("history_user").order_by("-history_date")[:30]
+    for event in ticket.timeline.all():
+        event.label = timeline_label(event.verb)
     context = {
         "ticket": ticket,
         "report": ticket.report,
@@ -618,6 +620,31 @@ def ticket_detail(request, number: str):
             (Resolution.UNREACHABLE.value, Resolution.UNREACHABLE.label)
         ]
     return render(request, "tickets/detail.html", context)
+
+
+def timeline_label(verb: str) -> str:
+    """A readable name for a timeline verb; transitions use their button labels."""
+    if verb in ACTIONS:
+        return action_label(verb)
+    labels = {
+        "reported": _("Reported"),
+        "created_as_repeat": _("Opened as a repeat repair"),
+        "contact_first_contact_reached": _("First contact: owner reached"),
+        "contact_first_contact_not_reached": _("First contact: owner not reached"),
+        "contact_progress_reached": _("Progress feedback: owner reached"),
+        "contact_progress_not_reached": _("Progress feedback: owner not reached"),
+        "contact_completion_reached": _("Completion notice: owner reached"),
+        "contact_completion_not_reached": _("Completion notice: owner not reached"),
+        "survey_booked": _("Survey booked"),
+        "repair_booked": _("Repair visit booked"),
+        "arrived": _("Arrived on site"),
+        "owner_absent": _("Owner not home"),
+        "plan_written": _("Repair plan written"),
+        "plan_approved": _("Repair plan approved"),
+        "notice_accepted": _("Dispatch notice accepted"),
+        "notice_declined": _("Dispatch notice declined"),
+    }
+    return labels.get(verb, verb.replace("_", " "))
 
 
 @role_required(*INTERNAL_ROLES)
