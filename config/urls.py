@@ -14,3 +14,8 @@ urlpatterns = [
     path("settlements/", include("settlements.urls")),
     path("admin/", admin.site.urls),
 ]
+
+# Error pages in the site's layout (tickets.views.common).
+handler400 = "tickets.views.common.handler400"
+handler403 = "tickets.views.common.handler403"
+handler404 = "tickets.views.common.handler404"

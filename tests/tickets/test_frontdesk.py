@@ -1,0 +1,409 @@
+"""Front-desk pages: intake, report page and F01, the ticket page, access by role and by project."""
+
+import datetime as dt
+import io
+import shutil
+import subprocess
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+from PIL import Image
+
+from tests.factories import (
+    BuildingFactory,
+    DeliveryBatchFactory,
+    OwnershipFactory,
+    UnitFactory,
+    UserFactory,
+    category,
+)
+from tickets.models import Attachment, Location, Report, State, Ticket
+from tickets.services import DefectInput, report_create
+
+from .conftest import jpeg_upload, new_report
+from .lifecycle import advance
+
+pytestmark = pytest.mark.django_db
+
+
+def login(client, world, role):
+    client.force_login(world.users[role])
+    return client
+
+
+def intake_data(world, **overrides):
+    data = {
+        "unit": str(world.unit.pk),
+        "reporter_name": world.owner.name,
+        "reporter_relation": "owner",
+        "contact_phone": "13812345678",
+        "channel": "phone",
+        "expected_at": "",
+        "expected_note": "工作日晚上",
+        "note": "",
+        "defects-TOTAL_FORMS": "2",
+        "defects-INITIAL_FORMS": "0",
+        "defects-MIN_NUM_FORMS": "1",
+        "defects-MAX_NUM_FORMS": "10",
+        "defects-0-location": Location.MASTER_BATHROOM,
+        "defects-0-location_detail": "",
+        "defects-0-part": "顶棚",
+        "defects-0-category": str(category("waterproofing").pk),
+        "defects-0-description": "主卫顶棚渗水",
+        "defects-1-location": Location.LIVING_ROOM,
+        "defects-1-location_detail": "",
+        "defects-1-part": "墙面",
+        "defects-1-category": str(category("civil").pk),
+        "defects-1-description": "客厅墙面开裂",
+    }
+    data.update(overrides)
+    return data
+
+
+def other_world_report(world):
+    """A report in a project the world's users do not serve."""
+    batch = DeliveryBatchFactory(project=world.other_project)
+    unit = UnitFactory(building=BuildingFactory(project=world.other_project, batch=batch), number="9-9-909")
+    owner = OwnershipFactory(unit=unit).owner
+    desk = UserFactory(role="front_desk", projects=[world.other_project])
+    return report_create(
+        by=desk,
+        unit=unit,
+        reporter_name=owner.name,
+        contact_phone=str(owner.phone),
+        defects=[
+            DefectInput(
+                location=Location.KITCHEN,
+                category=category("civil"),
+                description="厨房墙面开裂",
+                photos=[jpeg_upload()],
+            )
+        ],
+    )
+
+
+# --- intake ------------------------------------------------------------------------------------
+
+
+def test_front_desk_logs_a_report_with_two_defects_and_a_photo(client, world):
+    """A valid intake saves one report with two confirmed tickets and the photo, then shows the number."""
+    login(client, world, "front_desk")
+    data = intake_data(world)
+    data["defects-0-photos"] = jpeg_upload()
+    response = client.post(reverse("tickets:intake"), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    report = Report.objects.get()
+    assert response.url == reverse("tickets:report", args=[report.number])
+    assert report.tickets.count() == 2
+    assert set(report.tickets.values_list("state", flat=True)) == {State.TRIAGE}
+    assert Attachment.objects.filter(ticket__report=report).count() == 1
+    page = client.get(response.url)
+    assert report.number in page.content.decode()
+    assert reverse("tickets:owner_lookup") in page.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field_hint"),
+    [
+        ({"unit": ""}, "unit_errors"),
+        ({"contact_phone": "12345"}, "id_contact_phone_errors"),
+        ({"defects-0-description": "   "}, "id_defects-0-description_errors"),
+    ],
+    ids=["no-unit", "invalid-phone", "empty-description"],
+)
+def test_bad_input_shows_errors_next_to_fields_and_saves_nothing(client, world, overrides, field_hint):
+    login(client, world, "front_desk")
+    response = client.post(reverse("tickets:intake"), intake_data(world, **overrides))
+    assert response.status_code == 400
+    assert field_hint in response.content.decode()
+    assert not Report.objects.exists()
+    assert not Ticket.objects.exists()
+
+
+def _big_jpeg(mb=11) -> SimpleUploadedFile:
+    out = io.BytesIO()
+    Image.new("RGB", (32, 32), (1, 2, 3)).save(out, format="JPEG")
+    return SimpleUploadedFile("huge.jpg", out.getvalue() + b"\0" * (mb * 1024 * 1024), content_type="image/jpeg")
+
+
+@pytest.mark.parametrize(
+    "upload",
+    [
+        lambda: _big_jpeg(11),
+        lambda: SimpleUploadedFile("photo.jpg", b"MZ\x90\x00\x03" + b"\0" * 2000, content_type="image/jpeg"),
+    ],
+    ids=["11MB-photo", "exe-renamed-jpg"],
+)
+def test_bad_uploads_are_refused_beside_the_photo_field(client, world, upload, settings, tmp_path):
+    login(client, world, "front_desk")
+    data = intake_data(world)
+    data["defects-1-photos"] = upload()
+    response = client.post(reverse("tickets:intake"), data)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "id_defects-1-photos_errors" in html
+    assert not Report.objects.exists()
+    assert not Attachment.objects.exists()
+    private = tmp_path / "media" / "private"
+    assert not private.exists() or not any(p.is_file() for p in private.rglob("*"))
+
+
+def test_unit_search_finds_by_number_name_and_phone_and_stays_in_scope(client, world):
+    login(client, world, "front_desk")
+    url = reverse("tickets:unit_search")
+    for q in ["1201", world.owner.name, str(world.owner.phone.national_number)[-6:]]:
+        html = client.post(url, {"q": q}).content.decode()
+        assert "3-2-1201" in html, q
+    other = other_world_report(world)
+    assert "9-9-909" not in client.post(url, {"q": "9-9-909"}).content.decode()
+    assert client.get(reverse("tickets:unit_card", args=[other.unit_id])).status_code == 404
+    card = client.get(reverse("tickets:unit_card", args=[world.unit.pk]))
+    assert card.status_code == 200
+    assert world.owner.name in card.content.decode()
+
+
+def test_unit_card_warns_of_open_tickets_for_a_repeat(client, world):
+    ticket = new_report(world).tickets.get()
+    login(client, world, "front_desk")
+    html = client.get(reverse("tickets:unit_card", args=[world.unit.pk])).content.decode()
+    assert ticket.number in html
+    assert f'data-ticket-location="{ticket.location}"' in html
+
+
+# --- F01 -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils (pdftotext) is not installed")
+def test_f01_pdf_contains_the_number_and_the_unit(client, world, tmp_path):
+    report = new_report(world)
+    login(client, world, "front_desk")
+    response = client.get(reverse("tickets:report_f01", args=[report.number]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    pdf = tmp_path / "f01.pdf"
+    pdf.write_bytes(response.content)
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert report.number in text
+    assert "3-2-1201" in text
+
+
+def test_f01_print_page_has_a_print_stylesheet(client, world):
+    report = new_report(world)
+    login(client, world, "front_desk")
+    html = client.get(reverse("tickets:report_f01_print", args=[report.number])).content.decode()
+    assert "@media print" in html and report.number in html
+
+
+# --- the ticket page ---------------------------------------------------------------------------
+
+
+def test_ticket_page_shows_actions_disabled_with_reasons(client, world):
+    ticket = new_report(world).tickets.get()
+    ticket = advance(world, ticket, State.TRIAGE)
+    login(client, world, "director")
+    html = client.get(ticket.get_absolute_url()).content.decode()
+    assert 'data-action="triage"' in html
+    # The steward's triage needs nothing missing; a dispatch-stage ticket shows its conditions.
+    ticket = advance(world, ticket, State.DISPATCH)
+    html = client.get(ticket.get_absolute_url()).content.decode()
+    assert "disabled" in html and "repair plan" in html
+
+
+def test_ticket_action_confirms_through_the_service(client, world):
+    ticket = new_report(world, confirm=False).tickets.get()
+    login(client, world, "front_desk")
+    response = client.post(reverse("tickets:ticket_action", args=[ticket.number, "confirm"]))
+    assert response.status_code == 302
+    assert Ticket.objects.get(pk=ticket.pk).state == State.TRIAGE
+    # Confirming again is not possible in triage: 409, not a 500.
+    response = client.post(reverse("tickets:ticket_action", args=[ticket.number, "confirm"]))
+    assert response.status_code == 409
+
+
+def test_attachment_download_is_checked(client, world):
+    report = new_report(
+        world,
+        defects=[
+            DefectInput(
+                location=Location.KITCHEN, category=category("civil"), description="裂缝", photos=[jpeg_upload()]
+            )
+        ],
+    )
+    ticket = report.tickets.get()
+    attachment = ticket.attachments.get()
+    login(client, world, "front_desk")
+    response = client.get(reverse("tickets:attachment_thumb", args=[ticket.number, attachment.pk]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/jpeg"
+    assert b"".join(response.streaming_content)[:2] == b"\xff\xd8"
+    client.force_login(world.users["outsider"])
+    assert client.get(reverse("tickets:attachment", args=[ticket.number, attachment.pk])).status_code == 404
+
+
+# --- access: 403 by role, 404 by project -----------------------------------------------------------
+
+
+FRONT_DESK_PAGES = [
+    ("tickets:intake", []),
+    ("tickets:queues", []),
+    ("tickets:queue", ["to-notify"]),
+    ("tickets:search", []),
+]
+
+
+@pytest.mark.parametrize(("name", "args"), FRONT_DESK_PAGES)
+@pytest.mark.parametrize("role", ["contractor", "finance", "project_gm", "project_dept", "engineer"])
+def test_front_desk_pages_answer_403_to_other_roles(client, world, name, args, role):
+    login(client, world, role)
+    assert client.get(reverse(name, args=args)).status_code == 403
+
+
+@pytest.mark.parametrize(("name", "args"), FRONT_DESK_PAGES)
+def test_front_desk_pages_open_for_the_front_desk(client, world, name, args):
+    login(client, world, "front_desk")
+    assert client.get(reverse(name, args=args)).status_code == 200
+
+
+def test_anonymous_users_are_sent_to_login(client, world):
+    response = client.get(reverse("tickets:intake"))
+    assert response.status_code == 302 and reverse("login") in response.url
+
+
+def test_ticket_page_is_403_for_contractors(client, world):
+    ticket = new_report(world).tickets.get()
+    login(client, world, "contractor")
+    assert client.get(ticket.get_absolute_url()).status_code == 403
+
+
+def test_other_projects_objects_answer_404(client, world):
+    other = other_world_report(world)
+    ticket = other.tickets.get()
+    attachment = ticket.attachments.get()
+    login(client, world, "front_desk")
+    urls = [
+        ticket.get_absolute_url(),
+        reverse("tickets:report", args=[other.number]),
+        reverse("tickets:report_f01", args=[other.number]),
+        reverse("tickets:report_f01_print", args=[other.number]),
+        reverse("tickets:attachment", args=[ticket.number, attachment.pk]),
+        reverse("tickets:attachment_thumb", args=[ticket.number, attachment.pk]),
+        reverse("tickets:unit_card", args=[other.unit_id]),
+    ]
+    for url in urls:
+        assert client.get(url).status_code == 404, url
+    for url in [
+        reverse("tickets:contact_attempt", args=[ticket.number]),
+        reverse("tickets:ticket_action", args=[ticket.number, "confirm"]),
+        reverse("tickets:web_report_confirm", args=[other.number]),
+    ]:
+        assert client.post(url, {"purpose": "first_contact", "reached": "1"}).status_code == 404, url
+    # and an intake for the other project's unit is refused next to the unit field
+    response = client.post(reverse("tickets:intake"), intake_data(world, unit=str(other.unit_id)))
+    assert response.status_code == 400
+    assert Report.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "role",
+    ["front_desk", "steward", "director", "engineer", "customer_service", "project_gm", "project_dept", "finance"],
+)
+def test_ticket_page_opens_for_every_internal_role(client, world, role):
+    ticket = new_report(world).tickets.get()
+    login(client, world, role)
+    response = client.get(ticket.get_absolute_url())
+    assert response.status_code == 200
+    assert ticket.description in response.content.decode()
+
+
+def test_unknown_objects_get_the_sites_404_page(client, world):
+    login(client, world, "front_desk")
+    response = client.get(reverse("tickets:detail", args=["NOPE-1"]))
+    assert response.status_code == 404
+    assert "errors/404.html" in [t.name for t in response.templates]
+
+
+def test_the_english_switch_works_on_front_desk_pages(client, world):
+    report = new_report(world)
+    login(client, world, "front_desk")
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    for url in [
+        reverse("tickets:intake"),
+        reverse("tickets:queues"),
+        reverse("tickets:report", args=[report.number]),
+        report.tickets.get().get_absolute_url(),
+        reverse("tickets:owner_lookup"),
+    ]:
+        assert '<html lang="en">' in client.get(url).content.decode(), url
+    # timeline verbs are shown by name, not as codes
+    html = client.get(report.tickets.get().get_absolute_url()).content.decode()
+    assert "Reported" in html and "Confirm report" in html
+
+
+def test_front_desk_books_a_simple_job_from_the_ticket_page(client, world):
+    ticket = advance(world, new_report(world).tickets.get(), State.DISPATCH, difficulty="simple")
+    login(client, world, "front_desk")
+    html = client.get(ticket.get_absolute_url()).content.decode()
+    assert 'data-action="dispatch"' in html
+    when = timezone.localtime(timezone.now() + dt.timedelta(days=1)).strftime("%Y-%m-%dT10:00")
+    response = client.post(
+        reverse("tickets:ticket_action", args=[ticket.number, "dispatch"]),
+        {"contractor": str(ticket.liable_contractor_id), "scheduled_at": when},
+    )
+    assert response.status_code == 302
+    assert Ticket.objects.get(pk=ticket.pk).state == State.REPAIR
+
+
+def test_a_refused_action_shows_the_reason_and_changes_nothing(client, world):
+    ticket = advance(world, new_report(world).tickets.get(), State.DISPATCH, difficulty="simple")
+    login(client, world, "front_desk")
+    response = client.post(
+        reverse("tickets:ticket_action", args=[ticket.number, "dispatch"]),
+        {"contractor": str(ticket.liable_contractor_id), "scheduled_at": "not a date"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert Ticket.objects.get(pk=ticket.pk).state == State.DISPATCH
+    assert any(m.level_tag == "error" for m in response.context["messages"])
+
+
+def test_steward_triages_from_the_ticket_page(client, world):
+    ticket = new_report(world).tickets.get()
+    login(client, world, "steward")
+    response = client.post(
+        reverse("tickets:ticket_action", args=[ticket.number, "triage"]),
+        {"difficulty": "general", "steward": str(world.users["steward"].pk)},
+    )
+    assert response.status_code == 302
+    ticket = Ticket.objects.get(pk=ticket.pk)
+    assert ticket.state == State.DISPATCH and ticket.steward == world.users["steward"]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {},
+        {"unit": "abc", "defects-TOTAL_FORMS": "x"},
+        {"unit": "999999999", "contact_phone": "+" * 40, "expected_at": "yesterday"},
+        {"defects-TOTAL_FORMS": "1", "defects-INITIAL_FORMS": "0", "defects-0-category": "-1"},
+    ],
+    ids=["empty", "garbage-formset", "garbage-fields", "unknown-category"],
+)
+def test_garbage_intake_posts_are_400_not_500(client, world, data):
+    login(client, world, "front_desk")
+    assert client.post(reverse("tickets:intake"), data).status_code == 400
+    assert not Report.objects.exists()
+
+
+def test_garbage_elsewhere_is_never_a_500(client, world):
+    ticket = new_report(world).tickets.get()
+    login(client, world, "front_desk")
+    assert (
+        client.get(reverse("tickets:queue", args=["first-contact"]), {"page": "x", "project": "y"}).status_code == 200
+    )
+    assert client.get(reverse("tickets:queue", args=["nope"])).status_code == 404
+    assert client.post(reverse("tickets:search"), {"q": "x" * 500, "page": "-3"}).status_code == 200
+    assert client.post(reverse("tickets:ticket_action", args=[ticket.number, "explode"])).status_code == 404
+    assert client.get(reverse("tickets:web_report_confirm", args=[ticket.report.number])).status_code == 405
+    assert client.post(reverse("tickets:owner_lookup"), {"number": "x" * 500, "last4": "1"}).status_code == 400

@@ -1,0 +1,170 @@
+"""Work queues, contact attempts in two clicks, search: right rows, fixed query counts."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from tickets import services as s
+from tickets.models import Channel, ContactAttempt, State
+
+from .conftest import new_report
+from .lifecycle import advance
+
+pytestmark = pytest.mark.django_db
+
+QUEUE_SLUGS = ["first-contact", "to-book", "to-notify", "not-reached", "web"]
+
+
+def fill_queues(world, n):
+    """``n`` more rows in every queue (reports past intake get a reached first contact)."""
+    desk = world.users["front_desk"]
+    for _ in range(n):
+        new_report(world)  # first contact due
+        simple = new_report(world).tickets.get()
+        advance(world, simple, State.DISPATCH, difficulty="simple")  # to book
+        done = advance(world, new_report(world).tickets.get(), State.CALLBACK)  # to notify
+        unreached = advance(world, new_report(world).tickets.get(), State.CALLBACK)
+        s.contact_attempt_record(ticket=unreached, by=desk, purpose="completion", reached=False)
+        assert done.state == State.CALLBACK
+        new_report(world, by=None, confirm=False, channel=Channel.WEB)  # web report to confirm
+    for report in world.project.reports.exclude(channel=Channel.WEB):
+        if not report.contact_attempts.filter(purpose="first_contact").exists() and report.tickets.filter(
+            state__in=[State.DISPATCH, State.CALLBACK]
+        ):
+            s.contact_attempt_record(ticket=report.tickets.first(), by=desk, purpose="first_contact", reached=True)
+
+
+def count_queries(client, url):
+    client.get(url)  # warm caches (content types, translations)
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(ctx.captured_queries), response
+
+
+@pytest.mark.parametrize("slug", QUEUE_SLUGS)
+def test_each_queue_runs_a_fixed_number_of_queries(client, world, slug, django_assert_num_queries):
+    client.force_login(world.users["front_desk"])
+    url = reverse("tickets:queue", args=[slug])
+    fill_queues(world, 1)
+    small, response = count_queries(client, url)
+    # owners not reached are still owners to notify; web reports also wait for their first contact
+    per_fill = 2 if slug in ("to-notify", "first-contact") else 1
+    assert response.context["page"].paginator.count == per_fill, slug
+    fill_queues(world, 2)
+    client.get(url)
+    with django_assert_num_queries(small):
+        response = client.get(url)
+    assert response.context["page"].paginator.count == 3 * per_fill, slug
+
+
+def test_first_contact_queue_sorts_by_deadline_and_marks_overdue(client, world):
+    late = new_report(world, received_at=timezone.now() - dt.timedelta(hours=3))
+    fresh = new_report(world)
+    client.force_login(world.users["front_desk"])
+    response = client.get(reverse("tickets:queue", args=["first-contact"]))
+    rows = list(response.context["page"].object_list)
+    assert [r.number for r in rows] == [late.number, fresh.number]
+    assert rows[0].deadline == late.received_at + dt.timedelta(hours=2)
+    html = response.content.decode()
+    assert 'class="overdue"' in html
+    overdue_only = client.get(reverse("tickets:queue", args=["first-contact"]), {"overdue": "1"})
+    assert [r.number for r in overdue_only.context["page"].object_list] == [late.number]
+
+
+def test_contact_attempt_in_two_clicks_moves_the_report_out_of_the_queue(client, world):
+    report = new_report(world)
+    ticket = report.tickets.get()
+    client.force_login(world.users["front_desk"])
+    url = reverse("tickets:contact_attempt", args=[ticket.number])
+    # not reached: the row stays, with the attempt counted
+    response = client.post(
+        url, {"purpose": "first_contact", "reached": "0", "queue": "first-contact"}, HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 200
+    assert report.number in response.content.decode()
+    assert ContactAttempt.objects.filter(report=report, reached=False).count() == 1
+    # reached: the row is replaced by a confirmation, and the queue is empty
+    response = client.post(
+        url, {"purpose": "first_contact", "reached": "1", "queue": "first-contact"}, HTTP_HX_REQUEST="true"
+    )
+    assert 'class="done"' in response.content.decode()
+    queue = client.get(reverse("tickets:queue", args=["first-contact"]))
+    assert queue.context["page"].paginator.count == 0
+
+
+def test_completion_notice_counts_attempts_and_reaching_clears_the_queues(client, world):
+    ticket = advance(world, new_report(world).tickets.get(), State.CALLBACK)
+    client.force_login(world.users["front_desk"])
+    url = reverse("tickets:contact_attempt", args=[ticket.number])
+    for _ in range(2):
+        client.post(url, {"purpose": "completion", "reached": "0", "queue": "not-reached"})
+    rows = list(client.get(reverse("tickets:queue", args=["not-reached"])).context["page"].object_list)
+    assert [(r.number, r.attempts) for r in rows] == [(ticket.number, 2)]
+    client.post(url, {"purpose": "completion", "reached": "1"})
+    for slug in ("to-notify", "not-reached"):
+        assert client.get(reverse("tickets:queue", args=[slug])).context["page"].paginator.count == 0
+
+
+def test_contact_attempt_with_bad_input_is_400_and_saves_nothing(client, world):
+    ticket = new_report(world).tickets.get()
+    client.force_login(world.users["front_desk"])
+    response = client.post(reverse("tickets:contact_attempt", args=[ticket.number]), {"purpose": "gossip"})
+    assert response.status_code == 400
+    assert not ContactAttempt.objects.exists()
+
+
+def test_web_reports_are_confirmed_from_their_queue(client, world):
+    report = new_report(world, by=None, confirm=False, channel=Channel.WEB)
+    client.force_login(world.users["front_desk"])
+    rows = client.get(reverse("tickets:queue", args=["web"])).context["page"].object_list
+    assert [r.number for r in rows] == [report.number]
+    response = client.post(reverse("tickets:web_report_confirm", args=[report.number]))
+    assert response.status_code == 302
+    assert report.tickets.get().state == State.TRIAGE
+    assert client.get(reverse("tickets:queue", args=["web"])).context["page"].paginator.count == 0
+
+
+def test_queue_filters_sorting_and_pagination(client, world, settings):
+    from tickets.views import frontdesk
+
+    reports = [new_report(world, received_at=timezone.now() - dt.timedelta(minutes=i)) for i in range(3)]
+    client.force_login(world.users["front_desk"])
+    url = reverse("tickets:queue", args=["first-contact"])
+    original = frontdesk.PAGE_SIZE
+    frontdesk.PAGE_SIZE = 2
+    try:
+        page1 = client.get(url, {"sort": "-deadline"})
+        page2 = client.get(url, {"sort": "-deadline", "page": "2"})
+    finally:
+        frontdesk.PAGE_SIZE = original
+    assert [r.number for r in page1.context["page"].object_list] == [reports[0].number, reports[1].number]
+    assert [r.number for r in page2.context["page"].object_list] == [reports[2].number]
+    assert client.get(url, {"emergency": "1"}).context["page"].paginator.count == 0
+    assert client.get(url, {"project": str(world.other_project.pk)}).context["page"].paginator.count == 0
+    assert client.get(url, {"sort": "drop table"}).status_code == 200
+
+
+def test_search_by_number_unit_phone_and_name_with_fixed_queries(client, world, django_assert_num_queries):
+    report = new_report(world)
+    client.force_login(world.users["front_desk"])
+    url = reverse("tickets:search")
+    phone_digits = str(world.owner.phone.national_number)
+    for q in [report.number, "3-2-1201", phone_digits[-8:], world.owner.name]:
+        response = client.post(url, {"q": q})
+        assert [t.number for t in response.context["page"].object_list] == [report.tickets.get().number], q
+    client.post(url, {"q": "3-2-1201"})
+    with CaptureQueriesContext(connection) as ctx:
+        client.post(url, {"q": "3-2-1201"})
+    for _ in range(3):
+        new_report(world)
+    with django_assert_num_queries(len(ctx.captured_queries)):
+        response = client.post(url, {"q": "3-2-1201"})
+    assert response.context["page"].paginator.count == 4
+    # the outsider (other project) finds nothing
+    client.force_login(world.users["outsider"])
+    assert client.post(url, {"q": report.number}).status_code == 403

@@ -1,0 +1,138 @@
+"""Reads of the front desk's work queues and search.
+
+Every list is one scoped queryset with its joins and counts annotated, so a
+page runs the same number of queries whatever its length.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from django.db.models import (
+    Count,
+    DateTimeField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
+
+from .models import OPEN_STATES, Appointment, Channel, ContactAttempt, Difficulty, Report, State, Ticket
+from .selectors import reports_for, tickets_for
+
+FIRST_CONTACT_WITHIN = dt.timedelta(hours=2)
+RETRY_UNREACHED_AFTER = dt.timedelta(days=2)
+UNREACHED_LIMIT = 5
+
+Purpose = ContactAttempt.Purpose
+
+
+def _attempts(purpose: str, *, reached: bool | None = None, per: str = "report") -> QuerySet:
+    qs = ContactAttempt.objects.filter(purpose=purpose, **{per: OuterRef("pk")})
+    if reached is not None:
+        qs = qs.filter(reached=reached)
+    return qs
+
+
+def _count(qs: QuerySet, by: str) -> Coalesce:
+    """``COUNT(*)`` of ``qs`` (already filtered on an ``OuterRef``) as a correlated subquery."""
+    counted = qs.order_by().values(by).annotate(n=Count("pk")).values("n")[:1]
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def _first_ticket_number() -> Subquery:
+    return Subquery(Ticket.objects.filter(report=OuterRef("pk")).order_by("seq").values("number")[:1])
+
+
+def first_contact_due(user) -> QuerySet[Report]:
+    """Reports whose owner nobody has reached yet, earliest deadline (received + 2 hours) first."""
+    return (
+        reports_for(user)
+        .filter(Exists(Ticket.objects.filter(report=OuterRef("pk"), state__in=OPEN_STATES)))
+        .exclude(Exists(_attempts(Purpose.FIRST_CONTACT, reached=True)))
+        .annotate(
+            deadline=ExpressionWrapper(F("received_at") + FIRST_CONTACT_WITHIN, output_field=DateTimeField()),
+            attempts=_count(_attempts(Purpose.FIRST_CONTACT), "report"),
+            defects=_count(Ticket.objects.filter(report=OuterRef("pk")), "report"),
+            first_ticket=_first_ticket_number(),
+        )
+        .order_by("deadline", "pk")
+    )
+
+
+def simple_jobs_to_book(user) -> QuerySet[Ticket]:
+    """Simple defects triaged and waiting for the front desk to book a worker."""
+    return (
+        tickets_for(user)
+        .filter(state=State.DISPATCH, difficulty=Difficulty.SIMPLE)
+        .annotate(appointments_pending=_count(Appointment.objects.filter(ticket=OuterRef("pk"), outcome=""), "ticket"))
+        .order_by("created_at", "pk")
+    )
+
+
+def owners_to_notify(user) -> QuerySet[Ticket]:
+    """Finished work (callback) whose owner has not yet been told: no reached completion notice."""
+    return (
+        tickets_for(user)
+        .filter(state=State.CALLBACK)
+        .exclude(Exists(_attempts(Purpose.COMPLETION, reached=True, per="ticket")))
+        .annotate(
+            attempts=_count(_attempts(Purpose.COMPLETION, per="ticket"), "ticket"),
+            last_attempt_at=Subquery(
+                _attempts(Purpose.COMPLETION, per="ticket").order_by("-at").values("at")[:1],
+                output_field=DateTimeField(),
+            ),
+        )
+        .order_by("signed_off_at", "pk")
+    )
+
+
+def owners_not_reached(user) -> QuerySet[Ticket]:
+    """Completion notices that failed at least once and never reached the owner, with the attempt counts."""
+    return (
+        owners_to_notify(user)
+        .filter(attempts__gte=1)
+        .annotate(
+            next_try_at=ExpressionWrapper(F("last_attempt_at") + RETRY_UNREACHED_AFTER, output_field=DateTimeField())
+        )
+        .order_by("-attempts", "last_attempt_at", "pk")
+    )
+
+
+def web_reports_to_confirm(user) -> QuerySet[Report]:
+    """Reports owners made online, still waiting in intake for the front desk to call and confirm."""
+    return (
+        reports_for(user)
+        .filter(channel=Channel.WEB)
+        .filter(Exists(Ticket.objects.filter(report=OuterRef("pk"), state=State.INTAKE)))
+        .annotate(
+            defects=_count(Ticket.objects.filter(report=OuterRef("pk")), "report"),
+            first_ticket=_first_ticket_number(),
+        )
+        .order_by("received_at", "pk")
+    )
+
+
+def search_tickets(user, q: str) -> QuerySet[Ticket]:
+    """Tickets by report or ticket number, unit number, reporter or owner name, contact or owner phone."""
+    qs = tickets_for(user)
+    if not q:
+        return qs.none()
+    condition = (
+        Q(number__icontains=q)
+        | Q(report__number__icontains=q)
+        | Q(unit__number__icontains=q)
+        | Q(report__reporter_name__icontains=q)
+        | Q(report__owner__name__icontains=q)
+    )
+    digits = re.sub(r"\D", "", q)
+    if len(digits) >= 4:
+        condition |= Q(report__contact_phone__contains=digits) | Q(report__owner__phone__contains=digits)
+    return qs.filter(condition).order_by("-created_at", "-pk")

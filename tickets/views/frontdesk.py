@@ -1,0 +1,671 @@
+"""Front-desk pages: intake during a phone call, work queues, search, the report and ticket pages.
+
+Views are thin: forms validate, ``tickets.services`` write, selectors read
+within the user's scope (other projects' objects answer 404).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Prefetch, Q
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from warranty.coverage import NoWarrantyPeriod, assess_coverage
+from warranty.models import Contractor, DefectCategory, Ownership, Project, Unit
+from warranty.roles import Role
+from warranty.scoping import scope
+from warranty.selectors import staff_with_role
+
+from .. import services as s
+from ..forms_frontdesk import (
+    ActionForm,
+    ContactAttemptForm,
+    DefectFormSet,
+    IntakeForm,
+    SearchForm,
+    UnitSearchForm,
+    unit_search_filter,
+)
+from ..models import Attachment, ContactAttempt, Difficulty, Report, Resolution, State, Ticket, TimelineEvent
+from ..pdf import pdf_response
+from ..selectors import ACTIONS, action_label, reports_for, ticket_actions
+from ..selectors_frontdesk import (
+    UNREACHED_LIMIT,
+    first_contact_due,
+    owners_not_reached,
+    owners_to_notify,
+    search_tickets,
+    simple_jobs_to_book,
+    web_reports_to_confirm,
+)
+from .common import add_service_error, get_ticket_or_404, role_required, service_error_response
+
+logger = logging.getLogger(__name__)
+
+FRONT_DESK_ROLES = (Role.FRONT_DESK, Role.CUSTOMER_SERVICE, Role.DIRECTOR)
+INTAKE_ROLES = (Role.FRONT_DESK, Role.CUSTOMER_SERVICE, Role.DIRECTOR, Role.STEWARD)
+INTERNAL_ROLES = tuple(r for r in Role.values if r != Role.CONTRACTOR)
+PAGE_SIZE = 25
+
+
+# --- intake ------------------------------------------------------------------------------------
+
+
+def _units(user):
+    return scope(Unit.objects.all(), user)
+
+
+@role_required(*INTAKE_ROLES)
+@require_http_methods(["GET", "POST"])
+def intake(request):
+    """Log a report while the owner is on the phone; the read-back happens in the page before the POST."""
+    units = _units(request.user)
+    if request.method == "POST":
+        form = IntakeForm(request.POST, units=units)
+        formset = DefectFormSet(request.POST, request.FILES, prefix="defects")
+        if form.is_valid() & formset.is_valid():
+            data = form.cleaned_data
+            try:
+                report = s.report_create(
+                    by=request.user,
+                    unit=data["unit"],
+                    reporter_name=data["reporter_name"],
+                    reporter_relation=data["reporter_relation"],
+                    contact_phone=str(data["contact_phone"]),
+                    channel=data["channel"],
+                    expected_at=data["expected_at"],
+                    expected_note=data["expected_note"],
+                    is_emergency=data["is_emergency"],
+                    note=data["note"],
+                    defects=formset.defects(),
+                )
+            except s.ServiceError as exc:
+                if exc.status in (403, 404) and exc.field is None:
+                    return service_error_response(request, exc)
+                attach_error(form, formset, exc)
+            else:
+                messages.success(request, _("Report %(number)s saved.") % {"number": report.number})
+                return redirect("tickets:report", number=report.number)
+    else:
+        form = IntakeForm(units=units, initial={"reporter_relation": "owner"})
+        formset = DefectFormSet(prefix="defects")
+    unit_card = None
+    unit = form.cleaned_data.get("unit") if form.is_bound and hasattr(form, "cleaned_data") else None
+    if unit is not None:
+        unit_card = _unit_card_context(request.user, unit)
+    return render(
+        request,
+        "tickets/frontdesk/intake.html",
+        {
+            "form": form,
+            "formset": formset,
+            "unit_card": unit_card,
+            "uploads_lost": request.method == "POST" and bool(request.FILES),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def attach_error(form, formset, exc: s.ServiceError) -> None:
+    """Show a service's refusal beside the field it names: ``unit``, ``contact_phone``, ``defects-1-photos`` …"""
+    field = exc.field or ""
+    if field.startswith("defects-"):
+        parts = field.split("-", 2)
+        if len(parts) == 3 and parts[1].isdigit():
+            changed = [f for f in formset.forms if f.has_changed()]
+            index = int(parts[1])
+            if index < len(changed):
+                target = changed[index]
+                name = parts[2] if parts[2] in target.fields else None
+                target.add_error(name, str(exc.message))
+                return
+        formset._non_form_errors = formset.error_class([str(exc.message)])
+        return
+    add_service_error(form, exc)
+
+
+@role_required(*INTAKE_ROLES)
+@require_POST
+def unit_search(request):
+    """htmx: units matching what is typed (number, owner name, phone). POST keeps phones out of URLs and logs."""
+    form = UnitSearchForm(request.POST)
+    form.is_valid()
+    q = form.cleaned_data.get("q", "")
+    units = []
+    if len(q) >= 2:
+        units = list(
+            _units(request.user)
+            .filter(unit_search_filter(q))
+            .distinct()
+            .select_related("project", "building")
+            .prefetch_related(
+                Prefetch(
+                    "ownerships",
+                    queryset=Ownership.objects.filter(until__isnull=True).select_related("owner"),
+                    to_attr="current_ownerships",
+                )
+            )
+            .order_by("project__code", "number")[:10]
+        )
+    return render(request, "tickets/frontdesk/_unit_results.html", {"units": units, "q": q})
+
+
+@role_required(*INTAKE_ROLES)
+@require_GET
+def unit_card(request, pk: int):
+    """htmx: the chosen unit with owners, warranty per category, open and recent tickets."""
+    try:
+        unit = _units(request.user).select_related("project", "building__batch").get(pk=pk)
+    except Unit.DoesNotExist as exc:
+        raise Http404 from exc
+    return render(request, "tickets/frontdesk/_unit_card.html", {"card": _unit_card_context(request.user, unit)})
+
+
+@dataclass
+class CoverageRow:
+    category: DefectCategory
+    in_warranty: bool | None
+    until: object = None
+    payer: str = ""
+    reason: str = ""
+
+
+def _unit_card_context(user, unit: Unit) -> dict:
+    today = timezone.localdate()
+    owners = list(Ownership.objects.filter(unit=unit, until__isnull=True).select_related("owner"))
+    coverage = []
+    for category in DefectCategory.objects.filter(is_active=True).select_related("trade").order_by("sort_order"):
+        try:
+            result = assess_coverage(unit=unit, category=category, reported_on=today)
+        except NoWarrantyPeriod:
+            coverage.append(CoverageRow(category, None))
+            continue
+        coverage.append(
+            CoverageRow(
+                category,
+                result.in_owner_warranty,
+                result.owner_warranty_until,
+                result.payer.label,
+                result.reason,
+            )
+        )
+    recent_since = timezone.now() - timezone.timedelta(days=365)
+    tickets = list(
+        Ticket.objects.filter(pk__in=scope(Ticket.objects.filter(unit=unit), user).values("pk"))
+        .filter(Q(state__in=[*OPEN, State.CALLBACK]) | Q(created_at__gte=recent_since))
+        .select_related("category", "steward")
+        .order_by("-created_at")[:15]
+    )
+    return {
+        "unit": unit,
+        "owners": owners,
+        "coverage": coverage,
+        "open_tickets": [t for t in tickets if t.is_open],
+        "recent_tickets": [t for t in tickets if not t.is_open],
+    }
+
+
+OPEN = [State.INTAKE, State.TRIAGE, State.DISPATCH, State.REPAIR, State.SIGNOFF]
+
+
+# --- after saving: the report page, F01 ----------------------------------------------------------
+
+
+def _get_report(user, number: str):
+    try:
+        return (
+            reports_for(user)
+            .select_related("owner", "project", "unit__building__batch")
+            .prefetch_related(
+                Prefetch(
+                    "tickets",
+                    queryset=Ticket.objects.select_related("category", "steward", "repeat_of")
+                    .prefetch_related("attachments")
+                    .order_by("seq"),
+                )
+            )
+            .get(number=number)
+        )
+    except Report.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def lookup_url(request=None) -> str:
+    path = reverse("tickets:owner_lookup")
+    return request.build_absolute_uri(path) if request is not None else settings.SITE_URL.rstrip("/") + path
+
+
+def _report_context(request, report) -> dict:
+    tickets = list(report.tickets.all())
+    first_contact_by = timezone.localtime(report.received_at + timezone.timedelta(hours=2))
+    return {
+        "report": report,
+        "tickets": tickets,
+        "first_contact_by": first_contact_by,
+        "lookup_url": lookup_url(request),
+        "phone_last4": str(report.contact_phone.national_number)[-4:] if report.contact_phone else "",
+        "center_phone": report.project.center_phone,
+        "printed_at": timezone.localtime(),
+    }
+
+
+@role_required(*INTAKE_ROLES)
+@require_GET
+def report_page(request, number: str):
+    """The saved report: its number, what to tell the owner, F01 to print."""
+    report = _get_report(request.user, number)
+    return render(request, "tickets/frontdesk/report.html", _report_context(request, report))
+
+
+@role_required(*INTERNAL_ROLES)
+@require_GET
+def report_f01_pdf(request, number: str):
+    """F01 业主报修情况记录表 as a PDF (WeasyPrint, Noto Sans CJK)."""
+    report = _get_report(request.user, number)
+    return pdf_response(
+        "tickets/frontdesk/f01.html",
+        _report_context(request, report),
+        filename=f"F01-{report.number}.pdf",
+        request=request,
+        inline=request.GET.get("inline") == "1",
+    )
+
+
+@role_required(*INTERNAL_ROLES)
+@require_GET
+def report_f01_print(request, number: str):
+    """F01 as a page for the browser's print (its print stylesheet hides everything else)."""
+    report = _get_report(request.user, number)
+    return render(request, "tickets/frontdesk/f01.html", _report_context(request, report))
+
+
+# --- work queues -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Queue:
+    slug: str
+    title: str
+    help: str
+    selector: object
+    rows: str  # "report" or "ticket": what one row is
+    sorts: dict
+    default_sort: str
+
+
+QUEUES = {
+    q.slug: q
+    for q in [
+        Queue(
+            "first-contact",
+            gettext_lazy("First contact due"),
+            gettext_lazy("Reach every owner within 2 hours of the report. Overdue rows are marked."),
+            first_contact_due,
+            "report",
+            {"deadline": ("deadline", "pk"), "-deadline": ("-deadline", "-pk"), "attempts": ("-attempts", "deadline")},
+            "deadline",
+        ),
+        Queue(
+            "to-book",
+            gettext_lazy("Simple jobs to book"),
+            gettext_lazy("Simple defects waiting for the front desk to book a worker."),
+            simple_jobs_to_book,
+            "ticket",
+            {"created": ("created_at", "pk"), "-created": ("-created_at", "-pk")},
+            "created",
+        ),
+        Queue(
+            "to-notify",
+            gettext_lazy("Owners to notify"),
+            gettext_lazy("Finished work: tell the owner the repair is done."),
+            owners_to_notify,
+            "ticket",
+            {"signed": ("signed_off_at", "pk"), "-signed": ("-signed_off_at", "-pk"), "attempts": ("-attempts", "pk")},
+            "signed",
+        ),
+        Queue(
+            "not-reached",
+            gettext_lazy("Owners not reached"),
+            gettext_lazy("Try again every other day; after 5 failed attempts the director and CS re-inspect jointly."),
+            owners_not_reached,
+            "ticket",
+            {"attempts": ("-attempts", "last_attempt_at", "pk"), "last": ("last_attempt_at", "pk")},
+            "attempts",
+        ),
+        Queue(
+            "web",
+            gettext_lazy("Web reports to confirm"),
+            gettext_lazy("Reports owners made online: call the owner, read back, then confirm."),
+            web_reports_to_confirm,
+            "report",
+            {"received": ("received_at", "pk"), "-received": ("-received_at", "-pk")},
+            "received",
+        ),
+    ]
+}
+
+
+def _filtered(queue: Queue, user, params) -> tuple:
+    qs = queue.selector(user)
+    project_field = "project_id"
+    project = params.get("project") or ""
+    if project.isdigit():
+        qs = qs.filter(**{project_field: int(project)})
+    if params.get("emergency") == "1":
+        qs = qs.filter(is_emergency=True)
+    if queue.slug == "first-contact" and params.get("overdue") == "1":
+        qs = qs.filter(deadline__lt=timezone.now())
+    sort = params.get("sort") if params.get("sort") in queue.sorts else queue.default_sort
+    return qs.order_by(*queue.sorts[sort]), sort
+
+
+@role_required(*FRONT_DESK_ROLES)
+@require_GET
+def queue_page(request, slug: str = "first-contact"):
+    """One work queue, filtered, sorted and paginated; a fixed number of queries whatever its length."""
+    queue = QUEUES.get(slug)
+    if queue is None:
+        raise Http404
+    qs, sort = _filtered(queue, request.user, request.GET)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    tabs = [{"queue": q, "count": q.selector(request.user).count()} for q in QUEUES.values()]
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "tickets/frontdesk/queue.html",
+        {
+            "queue": queue,
+            "tabs": tabs,
+            "page": page,
+            "sort": sort,
+            "now": timezone.now(),
+            "projects": scope(Project.objects.all(), request.user),
+            "filters": request.GET,
+            "query_string": params.urlencode(),
+            "unreached_limit": UNREACHED_LIMIT,
+        },
+    )
+
+
+@role_required(*FRONT_DESK_ROLES)
+@require_http_methods(["GET", "POST"])
+def search(request):
+    """Global search by number, unit, phone or name. POST, so phones and names stay out of URLs and logs."""
+    form = SearchForm(request.POST or None)
+    page = None
+    if form.is_bound and form.is_valid() and form.cleaned_data["q"]:
+        qs = search_tickets(request.user, form.cleaned_data["q"])
+        page = Paginator(qs, PAGE_SIZE).get_page(form.cleaned_data.get("page") or 1)
+    return render(request, "tickets/frontdesk/search.html", {"form": form, "page": page})
+
+
+# --- contact attempts and actions --------------------------------------------------------------
+
+
+def _queue_row(queue: Queue, user, ticket: Ticket):
+    qs = queue.selector(user)
+    pk = ticket.report_id if queue.rows == "report" else ticket.pk
+    return qs.filter(pk=pk).first()
+
+
+@role_required(*FRONT_DESK_ROLES, Role.STEWARD, Role.ENGINEER)
+@require_POST
+def contact_attempt(request, number: str):
+    """Record a call to the owner in one click: reached or not reached (htmx swaps the row in place)."""
+    ticket = get_ticket_or_404(request.user, number)
+    form = ContactAttemptForm(request.POST)
+    if not form.is_valid():
+        return render(
+            request,
+            "errors/fragment.html" if request.htmx else "errors/400.html",
+            {"message": _("Choose what happened on the call."), "status": 400},
+            status=400,
+        )
+    data = form.cleaned_data
+    try:
+        s.contact_attempt_record(
+            ticket=ticket,
+            by=request.user,
+            purpose=data["purpose"],
+            reached=data["reached"],
+            method=data.get("method") or ContactAttempt.Method.PHONE,
+            note=data.get("note", ""),
+        )
+    except s.ServiceError as exc:
+        return service_error_response(request, exc)
+    queue = QUEUES.get(request.POST.get("queue", ""))
+    if request.htmx and queue is not None:
+        row = _queue_row(queue, request.user, ticket)
+        return render(
+            request,
+            f"tickets/frontdesk/rows/{queue.slug}.html",
+            {
+                "row": row,
+                "queue": queue,
+                "now": timezone.now(),
+                "recorded": data,
+                "ticket": ticket,
+                "unreached_limit": UNREACHED_LIMIT,
+            },
+        )
+    messages.success(request, _("Contact attempt recorded."))
+    return redirect(ticket.get_absolute_url())
+
+
+# Actions that need nothing but an optional note; those marked True require it.
+NOTE_ACTIONS = {
+    "confirm": (s.ticket_confirm, False),
+    "resolve_by_phone": (s.ticket_resolve_by_phone, True),
+    "refer": (s.ticket_refer, True),
+    "cancel": (s.ticket_cancel, True),
+    "return_to_repair": (s.ticket_return_to_repair, True),
+    "reopen": (s.ticket_reopen, True),
+    "complete_repair": (s.ticket_complete_repair, False),
+    "sign_off": (s.ticket_sign_off, False),
+}
+FORM_ACTIONS = {"triage", "dispatch", "archive"}
+SUPPORTED_ACTIONS = set(NOTE_ACTIONS) | FORM_ACTIONS
+
+
+@role_required(*INTERNAL_ROLES)
+@require_POST
+def ticket_action(request, number: str, name: str):
+    """Run one transition through its service; a refusal comes back as 403/404/409 or a field error."""
+    ticket = get_ticket_or_404(request.user, number)
+    if name not in SUPPORTED_ACTIONS:
+        raise Http404
+    form = ActionForm(request.POST)
+    form.is_valid()
+    note = form.cleaned_data.get("note", "")
+    try:
+        if name in NOTE_ACTIONS:
+            service, needs_note = NOTE_ACTIONS[name]
+            service(ticket=ticket, by=request.user, **({"note": note} if note or needs_note else {}))
+        elif name == "archive":
+            s.ticket_archive(
+                ticket=ticket,
+                by=request.user,
+                resolution=form.cleaned_data.get("resolution") or Resolution.RESOLVED,
+                note=note,
+            )
+        elif name == "triage":
+            steward = staff_with_role(ticket.project_id, Role.STEWARD).filter(pk=_int(request.POST.get("steward")))
+            s.ticket_triage(
+                ticket=ticket,
+                by=request.user,
+                difficulty=request.POST.get("difficulty", ""),
+                steward=steward.first(),
+                note=note,
+            )
+        elif name == "dispatch":
+            contractor = _contractors_for(ticket).filter(pk=_int(request.POST.get("contractor"))).first()
+            when = parse_datetime(request.POST.get("scheduled_at", "") or "")
+            if when is not None and timezone.is_naive(when):
+                when = timezone.make_aware(when)
+            s.ticket_dispatch(
+                ticket=ticket,
+                by=request.user,
+                contractor=contractor,
+                scheduled_at=when,
+                override_reason=request.POST.get("override_reason", ""),
+                note=note,
+            )
+    except s.ServiceError as exc:
+        if exc.status == 400 or exc.field:
+            messages.error(request, str(exc.message))
+            return redirect(ticket.get_absolute_url())
+        return service_error_response(request, exc)
+    messages.success(request, _("Done: %(action)s.") % {"action": name.replace("_", " ")})
+    return redirect(ticket.get_absolute_url())
+
+
+def _int(value) -> int | None:
+    return int(value) if value and str(value).isdigit() else None
+
+
+def _contractors_for(ticket: Ticket):
+    return Contractor.objects.filter(
+        Q(engagements__project_id=ticket.project_id) | Q(is_commissionable=True)
+    ).distinct()
+
+
+@role_required(*FRONT_DESK_ROLES)
+@require_POST
+def web_report_confirm(request, number: str):
+    """The front desk called the owner back about a web report and confirms its defects into triage."""
+    report = _get_report(request.user, number)
+    try:
+        for ticket in report.tickets.all():
+            if ticket.state == State.INTAKE:
+                s.ticket_confirm(ticket=ticket, by=request.user, note=_("Web report confirmed by phone"))
+    except s.ServiceError as exc:
+        return service_error_response(request, exc)
+    messages.success(request, _("Report %(number)s confirmed.") % {"number": report.number})
+    if request.htmx:
+        return render(request, "tickets/frontdesk/rows/web_confirmed.html", {"report": report})
+    return redirect("tickets:queue", slug="web")
+
+
+# --- the ticket page ---------------------------------------------------------------------------
+
+
+@role_required(*INTERNAL_ROLES)
+@require_GET
+def ticket_detail(request, number: str):
+    """Everything about one defect for internal staff, with the actions the user may take now."""
+    ticket = get_ticket_or_404(request.user, number)
+    ticket = (
+        Ticket.objects.select_related(
+            "report__owner",
+            "report__received_by",
+            "unit__building__batch",
+            "project",
+            "category",
+            "steward",
+            "engineer",
+            "repairing_contractor",
+            "liable_contractor",
+            "repeat_of",
+        )
+        .prefetch_related(
+            "attachments",
+            Prefetch("timeline", queryset=TimelineEvent.objects.select_related("actor")),
+            Prefetch("contacts", queryset=ContactAttempt.objects.select_related("by")),
+            "appointments",
+            "notices__contractor",
+            "plans",
+            "signoffs",
+            "repeats",
+        )
+        .get(pk=ticket.pk)
+    )
+    actions = ticket_actions(ticket, request.user)
+    for action in actions:
+        if action.name not in SUPPORTED_ACTIONS:
+            action.enabled = False
+            action.reasons = [*action.reasons, _("done from the dispatch notice page")]
+    history = ticket.history.select_related("history_user").order_by("-history_date")[:30]
+    for event in ticket.timeline.all():
+        event.label = timeline_label(event.verb)
+    context = {
+        "ticket": ticket,
+        "report": ticket.report,
+        "actions": actions,
+        "history": history,
+        "siblings": ticket.report.tickets.exclude(pk=ticket.pk).only("number", "state", "location"),
+        "contact_purposes": ContactAttempt.Purpose,
+        "can_contact": request.user.is_superuser
+        or request.user.has_role(*FRONT_DESK_ROLES, Role.STEWARD, Role.ENGINEER),
+    }
+    if any(a.name == "triage" for a in actions):
+        context["stewards"] = staff_with_role(ticket.project_id, Role.STEWARD)
+        context["difficulties"] = Difficulty.choices
+    if any(a.name == "dispatch" for a in actions):
+        context["contractors"] = _contractors_for(ticket)
+    if any(a.name == "archive" for a in actions):
+        context["resolutions"] = [(Resolution.RESOLVED.value, Resolution.RESOLVED.label)] + [
+            (Resolution.UNREACHABLE.value, Resolution.UNREACHABLE.label)
+        ]
+    return render(request, "tickets/detail.html", context)
+
+
+def timeline_label(verb: str) -> str:
+    """A readable name for a timeline verb; transitions use their button labels."""
+    if verb in ACTIONS:
+        return action_label(verb)
+    labels = {
+        "reported": _("Reported"),
+        "created_as_repeat": _("Opened as a repeat repair"),
+        "contact_first_contact_reached": _("First contact: owner reached"),
+        "contact_first_contact_not_reached": _("First contact: owner not reached"),
+        "contact_progress_reached": _("Progress feedback: owner reached"),
+        "contact_progress_not_reached": _("Progress feedback: owner not reached"),
+        "contact_completion_reached": _("Completion notice: owner reached"),
+        "contact_completion_not_reached": _("Completion notice: owner not reached"),
+        "survey_booked": _("Survey booked"),
+        "repair_booked": _("Repair visit booked"),
+        "arrived": _("Arrived on site"),
+        "owner_absent": _("Owner not home"),
+        "plan_written": _("Repair plan written"),
+        "plan_approved": _("Repair plan approved"),
+        "notice_accepted": _("Dispatch notice accepted"),
+        "notice_declined": _("Dispatch notice declined"),
+    }
+    return labels.get(verb, verb.replace("_", " "))
+
+
+@role_required(*INTERNAL_ROLES)
+@require_GET
+def attachment_file(request, number: str, pk: int, variant: str = "file"):
+    """Serve a private attachment (or its thumbnail) after checking the ticket is in the user's scope."""
+    ticket = get_ticket_or_404(request.user, number)
+    try:
+        attachment = Attachment.objects.get(pk=pk, ticket=ticket)
+    except Attachment.DoesNotExist as exc:
+        raise Http404 from exc
+    field = attachment.thumbnail if variant == "thumb" and attachment.thumbnail else attachment.file
+    if not field:
+        raise Http404
+    try:
+        handle = field.storage.open(field.name, "rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    content_type = "image/jpeg" if field is attachment.thumbnail else attachment.content_type
+    response = FileResponse(handle, content_type=content_type)
+    response["Content-Disposition"] = "inline"
+    response["Cache-Control"] = "private, max-age=600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
