@@ -13,7 +13,7 @@ from tests.tickets.conftest import new_report, world  # noqa: F401  (the shared 
 
 from .conftest import login, screenshot
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture(autouse=True)

@@ -16,28 +16,11 @@ PASSWORD = "pw-for-tests-1"  # tests.factories.UserFactory
 TABLET = {"width": 820, "height": 1180}
 TABLET_LANDSCAPE = {"width": 1180, "height": 820}
 PHONE = {"width": 390, "height": 844}
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture(scope="session")
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    executable = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-    if not Path(executable).exists():
-        pytest.skip(f"Chromium not found at {executable} (run bin/ensure-browser)")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+def chromium(browser):
+    return browser  # the session's one Chromium (tests/conftest.py)
 
 
 @pytest.fixture
