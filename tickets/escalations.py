@@ -30,6 +30,8 @@ Reason = Escalation.Reason
 
 # DOMAIN §5 thresholds.
 BATCH_SHARE_PERCENT = 20
+# A defect in one flat is not "the same kind of defect in units of a batch", however small the batch.
+BATCH_MIN_UNITS = 2
 LONG_RUNNING_MONTHS = 2
 UNREACHABLE_ATTEMPTS = 5
 
@@ -212,7 +214,7 @@ def detect_batch_defect(ticket: Ticket) -> Escalation | None:
     """The same category of defect in at least 20 % of the units of one delivery batch."""
     batch = ticket.unit.building.batch
     affected, total = batch_defect_share(batch.pk, ticket.category_id)
-    if not total or affected * 100 < BATCH_SHARE_PERCENT * total:
+    if affected < BATCH_MIN_UNITS or affected * 100 < BATCH_SHARE_PERCENT * total:
         return None
     return raise_escalation(
         reason=Reason.BATCH_DEFECT,
