@@ -1,4 +1,5 @@
 import pytest
+from django.db import connections
 
 from tests.factories import UserFactory
 
@@ -28,3 +29,14 @@ def _fresh_workday_calendar():
     yield
     calendar.clear_cache()
     calendar._guessed_years.clear()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """A re-used test database may have been flushed by transactional tests: put the reference rows back."""
+    from tests.reference_data import ensure_reference_data
+
+    with django_db_blocker.unblock():
+        if ensure_reference_data():
+            for conn in connections.all():
+                conn._test_serialized_contents = conn.creation.serialize_db_to_string()

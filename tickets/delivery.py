@@ -72,10 +72,10 @@ def render(msg: OutboxMessage) -> Rendered | None:
     language = getattr(msg.recipient, "language", None) or settings.LANGUAGE_CODE
     with translation.override(language):
         context = {
+            **msg.context,  # first: its "ticket" is the number, the template wants the ticket
             "msg": msg,
             "ticket": msg.ticket,
             "site_url": settings.SITE_URL,
-            **msg.context,
             **_labels(msg.context),
             **_times(msg.context),
             **_links(msg),
