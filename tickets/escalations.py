@@ -19,10 +19,11 @@ from warranty.roles import Role
 from warranty.scoping import can_see_project
 
 from . import notify
-from .models import CLOSED_STATES, ContactAttempt, Escalation, Location, SlaClock, State, Ticket
+from .models import CLOSED_STATES, ContactAttempt, Escalation, Location, SlaClock, State, Ticket, TimelineEvent
 from .services.errors import NotAllowed, NotPermitted, OutOfScope, ServiceError
 from .services.lifecycle import lock, timeline
 from .services.scope import ensure_can_act
+from .signals import ticket_event
 from .sla.hours import add_months
 from .sla.recipients import StaffIndex
 
@@ -132,27 +133,64 @@ def _add_evidence(reason: str, subject_key: str, evidence: list[dict]) -> None:
 
 
 def raise_for_breached_clocks(clocks: list[SlaClock], *, now: dt.datetime) -> int:
-    """Policies with an escalation reason (not finished in 7 days) escalate at their breach."""
-    raised = 0
-    for clock in clocks:
-        ticket = clock.ticket
-        if ticket is None:
-            continue
-        summary = _("%(ticket)s is not finished %(policy)s after the report.") % {
-            "ticket": ticket.number,
-            "policy": _("%(n)s %(unit)s") % {"n": clock.policy.target, "unit": clock.policy.get_unit_display()},
-        }
-        escalation = raise_escalation(
-            reason=clock.policy.escalation_reason,
-            project_id=ticket.project_id,
-            subject_key=f"ticket:{ticket.pk}",
-            summary=summary,
-            evidence=[*ticket_evidence(ticket), {"clock": clock.pk, "due_at": clock.due_at.isoformat()}],
-            ticket=ticket,
-            now=now,
+    """Policies with an escalation reason (not finished in 7 days) escalate at their breach.
+
+    In bulk, for the sweep: a fixed number of queries per batch of clocks. A ticket that
+    already has the same escalation open gets no second one (the partial unique index).
+    """
+    candidates = [c for c in clocks if c.ticket_id is not None and c.policy.escalation_reason]
+    if not candidates:
+        return 0
+    rows = [
+        Escalation(
+            reason=c.policy.escalation_reason,
+            subject_key=f"ticket:{c.ticket_id}",
+            project_id=c.project_id,
+            ticket_id=c.ticket_id,
+            summary=(
+                _("%(ticket)s is not finished %(n)s %(unit)s after the report.")
+                % {"ticket": c.ticket.number, "n": c.policy.target, "unit": c.policy.get_unit_display()}
+            )[:300],
+            evidence=[*ticket_evidence(c.ticket), {"clock": c.pk, "due_at": c.due_at.isoformat()}],
+            raised_at=now,
         )
-        raised += escalation is not None
-    return raised
+        for c in candidates
+    ]
+    Escalation.objects.bulk_create(rows, ignore_conflicts=True)
+    # Which of them are new: the open ones raised at this very sweep for these subjects.
+    created = list(
+        Escalation.objects.filter(
+            raised_at=now,
+            reason__in={r.reason for r in rows},
+            subject_key__in=[r.subject_key for r in rows],
+            status=Escalation.Status.OPEN,
+        ).select_related("ticket")
+    )
+    if not created:
+        return 0
+    Escalation.history.bulk_history_create(created, default_change_reason="raised by the SLA sweep")
+    project_ids = {e.project_id for e in created}
+    roles = [*QUEUE_ROLES, *{r for e in created for r in ALSO_TOLD.get(e.reason, [])}]
+    staff = StaffIndex(project_ids, roles)
+    notify.queue_bulk(
+        [
+            notify.Message(
+                event="escalation_raised",
+                ticket=e.ticket,
+                user=user,
+                context={"reason": e.reason, "summary": e.summary, "escalation": e.pk},
+                key=f"esc{e.pk}",
+            )
+            for e in created
+            for user in staff.users(e.project_id, [*QUEUE_ROLES, *ALSO_TOLD.get(e.reason, [])])
+        ]
+    )
+    events = TimelineEvent.objects.bulk_create(
+        [TimelineEvent(ticket=e.ticket, at=now, verb=f"escalated_{e.reason}", note=e.summary[:200]) for e in created]
+    )
+    for event in events:  # the contract of ticket_event: one signal per timeline row
+        ticket_event.send(sender=Ticket, ticket=event.ticket, event=event)
+    return len(created)
 
 
 def detect_repeat_repair(ticket: Ticket) -> Escalation | None:
