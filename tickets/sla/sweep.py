@@ -12,7 +12,7 @@ import datetime as dt
 import logging
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -85,7 +85,7 @@ def _sweep_batch(kind: str, now: dt.datetime, batch_size: int, result: SweepResu
             if kind == "breach" and clock.policy.escalation_reason:
                 breached_for_escalation.append(clock)
         SlaAlert.objects.bulk_create(alerts, ignore_conflicts=True)
-        SlaClock.objects.bulk_update(clocks, ["warned_at", "breached_at", "ladder_step", "escalate_at"])
+        _save_levels(clocks)
         result.notifications += notify.queue_bulk(messages)
         if breached_for_escalation:
             from ..escalations import raise_for_breached_clocks
@@ -93,6 +93,29 @@ def _sweep_batch(kind: str, now: dt.datetime, batch_size: int, result: SweepResu
             result.escalations_raised += raise_for_breached_clocks(breached_for_escalation, now=now)
         setattr(result, kind, getattr(result, kind) + len(clocks))
     return len(ids)
+
+
+def _save_levels(clocks: list[SlaClock]) -> None:
+    """One UPDATE … FROM unnest(arrays) for the whole batch (bulk_update's CASE WHEN is slow at 1,000 rows)."""
+    table = SlaClock._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            UPDATE {table} AS c
+               SET warned_at = v.warned_at, breached_at = v.breached_at,
+                   ladder_step = v.ladder_step, escalate_at = v.escalate_at
+              FROM unnest(%s::bigint[], %s::timestamptz[], %s::timestamptz[], %s::smallint[], %s::timestamptz[])
+                   AS v(id, warned_at, breached_at, ladder_step, escalate_at)
+             WHERE c.id = v.id
+            """,
+            [
+                [c.pk for c in clocks],
+                [c.warned_at for c in clocks],
+                [c.breached_at for c in clocks],
+                [c.ladder_step for c in clocks],
+                [c.escalate_at for c in clocks],
+            ],
+        )
 
 
 def _advance(clock: SlaClock, kind: str, now: dt.datetime) -> tuple[str, list[str]]:
