@@ -70,6 +70,9 @@ def main() -> None:
         f"{result.breach:,} breaches, {result.warning:,} warnings, {result.escalation:,} rungs, "
         f"{result.notifications:,} notifications, {result.escalations_raised:,} escalations"
     )
+    slowest = sorted(queries.captured_queries, key=lambda q: -float(q["time"]))[:6]
+    for q in slowest:
+        print(f"  {float(q['time']) * 1000:7.1f} ms  {' '.join(q['sql'].split())[:110]}")
     batches = -(-due // args.batch_size)
     print(f"  = {len(queries.captured_queries) / max(batches, 1):.1f} queries per batch of {args.batch_size}")
     with CaptureQueriesContext(connection) as queries:
@@ -169,7 +172,7 @@ def seed(n: int, due_percent: float, now: dt.datetime) -> int:
         codes_sql = "ARRAY[" + ",".join(f"'{c}'" for c in TICKET_CODES) + "]"
         ids_sql = "ARRAY[" + ",".join(str(policies[c]) for c in TICKET_CODES) + "]::bigint[]"
         every = max(int(round(100 / due_percent)), 1) if due_percent > 0 else 0
-        # Clock k: ticket k / 8, policy k % 8. Every `every`-th clock is past due; a fifth of the rest
+        # Clock k: ticket k / 8, policy k % 8. Every clock of every `every`-th ticket is past due; a fifth of the rest
         # already warned; the others due later. Nothing else is stopped: the whole table is "open".
         cur.execute(
             f"""
@@ -178,13 +181,13 @@ def seed(n: int, due_percent: float, now: dt.datetime) -> int:
             SELECT ({ids_sql})[k %% {len(TICKET_CODES)} + 1], ({codes_sql})[k %% {len(TICKET_CODES)} + 1], %s,
                 t0 + k / {len(TICKET_CODES)},
                 %s - interval '1 day',
-                CASE WHEN %s > 0 AND k %% %s = 0 THEN %s - interval '2 hours'
+                CASE WHEN %s > 0 AND (k / 8) %% %s = 0 THEN %s - interval '2 hours'
                      WHEN k %% 5 = 1 THEN %s - interval '1 hour'
                      ELSE %s + interval '1 day' + (k %% 1000) * interval '1 minute' END,
-                CASE WHEN %s > 0 AND k %% %s = 0 THEN %s - interval '1 minute'
+                CASE WHEN %s > 0 AND (k / 8) %% %s = 0 THEN %s - interval '1 minute'
                      ELSE %s + interval '2 days' + (k %% 1000) * interval '1 minute' END,
                 '',
-                CASE WHEN NOT (%s > 0 AND k %% %s = 0) AND k %% 5 = 1 THEN %s - interval '1 hour' END,
+                CASE WHEN NOT (%s > 0 AND (k / 8) %% %s = 0) AND k %% 5 = 1 THEN %s - interval '1 hour' END,
                 0
             FROM generate_series(0, %s - 1) k, (SELECT min(id) AS t0 FROM tickets_ticket) first
             """,

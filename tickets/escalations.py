@@ -19,7 +19,7 @@ from warranty.roles import Role
 from warranty.scoping import can_see_project
 
 from . import notify
-from .models import CLOSED_STATES, ContactAttempt, Escalation, Location, SlaClock, State, Ticket, TimelineEvent
+from .models import CLOSED_STATES, ContactAttempt, Escalation, Location, State, Ticket, TimelineEvent
 from .services.errors import NotAllowed, NotPermitted, OutOfScope, ServiceError
 from .services.lifecycle import lock, timeline
 from .services.scope import ensure_can_act
@@ -132,11 +132,12 @@ def _add_evidence(reason: str, subject_key: str, evidence: list[dict]) -> None:
 # --- detectors --------------------------------------------------------------------------------
 
 
-def raise_for_breached_clocks(clocks: list[SlaClock], *, now: dt.datetime) -> int:
+def raise_for_breached_clocks(clocks, *, now: dt.datetime) -> int:
     """Policies with an escalation reason (not finished in 7 days) escalate at their breach.
 
-    In bulk, for the sweep: a fixed number of queries per batch of clocks. A ticket that
-    already has the same escalation open gets no second one (the partial unique index).
+    In bulk, for the sweep (``clocks`` are its DueClock rows): a fixed number of queries per
+    batch. A ticket that already has the same escalation open gets no second one (the
+    partial unique index).
     """
     candidates = [c for c in clocks if c.ticket_id is not None and c.policy.escalation_reason]
     if not candidates:
@@ -149,9 +150,12 @@ def raise_for_breached_clocks(clocks: list[SlaClock], *, now: dt.datetime) -> in
             ticket_id=c.ticket_id,
             summary=(
                 _("%(ticket)s is not finished %(n)s %(unit)s after the report.")
-                % {"ticket": c.ticket.number, "n": c.policy.target, "unit": c.policy.get_unit_display()}
+                % {"ticket": c.ticket_number, "n": c.policy.target, "unit": c.policy.get_unit_display()}
             )[:300],
-            evidence=[*ticket_evidence(c.ticket), {"clock": c.pk, "due_at": c.due_at.isoformat()}],
+            evidence=[
+                {"ticket": c.ticket_number, "id": c.ticket_id},
+                {"clock": c.pk, "due_at": c.due_at.isoformat()},
+            ],
             raised_at=now,
         )
         for c in candidates
@@ -164,29 +168,29 @@ def raise_for_breached_clocks(clocks: list[SlaClock], *, now: dt.datetime) -> in
             reason__in={r.reason for r in rows},
             subject_key__in=[r.subject_key for r in rows],
             status=Escalation.Status.OPEN,
-        ).select_related("ticket")
+        )
     )
     if not created:
         return 0
     Escalation.history.bulk_history_create(created, default_change_reason="raised by the SLA sweep")
-    project_ids = {e.project_id for e in created}
-    roles = [*QUEUE_ROLES, *{r for e in created for r in ALSO_TOLD.get(e.reason, [])}]
-    staff = StaffIndex(project_ids, roles)
-    notify.queue_bulk(
-        [
-            notify.Message(
-                event="escalation_raised",
-                ticket=e.ticket,
-                user=user,
-                context={"reason": e.reason, "summary": e.summary, "escalation": e.pk},
-                key=f"esc{e.pk}",
+    roles = {*QUEUE_ROLES, *(r for e in created for r in ALSO_TOLD.get(e.reason, []))}
+    staff = StaffIndex({e.project_id for e in created}, roles)
+    numbers = {c.ticket_id: c.ticket_number for c in candidates}
+    messages = []
+    for e in created:
+        context = {"ticket": numbers.get(e.ticket_id, ""), "reason": e.reason, "summary": e.summary, "escalation": e.pk}
+        for pk, email in staff.contacts(e.project_id, [*QUEUE_ROLES, *ALSO_TOLD.get(e.reason, [])]):
+            key = f"escalation_raised:{e.ticket_id}:{pk}:esc{e.pk}"
+            messages.append(
+                notify.row("escalation_raised", key, ticket_id=e.ticket_id, user_id=pk, address=email, context=context)
             )
-            for e in created
-            for user in staff.users(e.project_id, [*QUEUE_ROLES, *ALSO_TOLD.get(e.reason, [])])
-        ]
-    )
+    notify.queue_rows(messages, now=now)
+    tickets = Ticket.objects.in_bulk([e.ticket_id for e in created])
     events = TimelineEvent.objects.bulk_create(
-        [TimelineEvent(ticket=e.ticket, at=now, verb=f"escalated_{e.reason}", note=e.summary[:200]) for e in created]
+        [
+            TimelineEvent(ticket=tickets[e.ticket_id], at=now, verb=f"escalated_{e.reason}", note=e.summary[:200])
+            for e in created
+        ]
     )
     for event in events:  # the contract of ticket_event: one signal per timeline row
         ticket_event.send(sender=Ticket, ticket=event.ticket, event=event)
