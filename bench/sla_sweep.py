@@ -70,6 +70,8 @@ def main() -> None:
         f"{result.breach:,} breaches, {result.warning:,} warnings, {result.escalation:,} rungs, "
         f"{result.notifications:,} notifications, {result.escalations_raised:,} escalations"
     )
+    db_time = sum(float(q["time"]) for q in queries.captured_queries)
+    print(f"  time in the database {db_time:.2f} s, in Python {elapsed - db_time:.2f} s; slowest statements:")
     slowest = sorted(queries.captured_queries, key=lambda q: -float(q["time"]))[:6]
     for q in slowest:
         print(f"  {float(q['time']) * 1000:7.1f} ms  {' '.join(q['sql'].split())[:110]}")
