@@ -6,6 +6,7 @@ in one flat often go to different contractors.
 """
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -825,6 +826,28 @@ class SlaPolicy(models.Model):
     def __str__(self):
         where = self.project.code if self.project_id else _("default")
         return f"{self.get_code_display()} ({where})"
+
+
+class AgreedCadence(models.Model):
+    """Progress feedback on a cadence agreed with the owner, instead of the policy's (DOMAIN §4.6)."""
+
+    scope_project_path = "ticket__project"
+
+    ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, related_name="agreed_cadence")
+    every_hours = models.PositiveSmallIntegerField(
+        _("progress feedback every (hours)"), validators=[MinValueValidator(4), MaxValueValidator(24 * 14)]
+    )
+    agreed_at = models.DateTimeField(_("agreed at"), default=timezone.now)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("agreed progress cadence")
+        verbose_name_plural = _("agreed progress cadences")
+
+    def __str__(self):
+        return f"{self.ticket_id} every {self.every_hours} h"
 
 
 class SlaClock(models.Model):

@@ -368,3 +368,38 @@ def test_a_repeat_ticket_from_the_callback_starts_its_own_clocks(sla_world, at):
     codes = set(SlaClock.objects.filter(ticket=repeat, stopped_at__isnull=True).values_list("code", flat=True))
     assert codes == {"first_contact", "dispatch_general", "repair_finished"}
     assert clock(repeat, "repair_finished").started_at == local(2026, 9, 29, 9, 0)
+
+
+def test_a_cadence_agreed_with_the_owner_replaces_the_default(sla_world, at):
+    from tickets.sla.services import progress_cadence_agree
+
+    at(local(2026, 9, 28, 9, 0))
+    ticket = advance(sla_world, new_ticket(sla_world), State.REPAIR)
+    agreed = at(local(2026, 9, 28, 11, 0))
+    progress_cadence_agree(ticket=ticket, by=sla_world.users["steward"], every_hours=24, note="业主希望每天告知")
+    c = clock(ticket, "progress_feedback")
+    assert c.started_at == agreed and c.due_at == agreed + dt.timedelta(hours=24)
+    assert SlaClock.objects.filter(ticket=ticket, code="progress_feedback").count() == 2  # the old one stopped
+    told_at = at(local(2026, 9, 29, 10, 0))
+    s.contact_attempt_record(
+        ticket=ticket, by=sla_world.users["steward"], purpose=ContactAttempt.Purpose.PROGRESS, reached=True
+    )
+    assert clock(ticket, "progress_feedback").due_at == told_at + dt.timedelta(hours=24)
+    sweep_at(at, told_at + dt.timedelta(hours=24))
+    assert levels(clock(ticket, "progress_feedback")) == ["breach"]
+    with pytest.raises(s.ServiceError):
+        progress_cadence_agree(ticket=ticket, by=sla_world.users["steward"], every_hours=1)
+    with pytest.raises(s.NotPermitted):
+        progress_cadence_agree(ticket=ticket, by=sla_world.users["front_desk"], every_hours=24)
+
+
+def test_agreeing_a_cadence_before_the_repair_starts_no_clock(sla_world, at):
+    from tickets.sla.services import progress_cadence_agree
+
+    at(local(2026, 9, 28, 9, 0))
+    ticket = advance(sla_world, new_ticket(sla_world), State.DISPATCH)
+    progress_cadence_agree(ticket=ticket, by=sla_world.users["steward"], every_hours=72)
+    assert not SlaClock.objects.filter(ticket=ticket, code__startswith="progress").exists()
+    dispatched = at(local(2026, 9, 28, 10, 0))
+    ticket = advance(sla_world, ticket, State.REPAIR)
+    assert clock(ticket, "progress_feedback").due_at == dispatched + dt.timedelta(hours=72)

@@ -9,7 +9,17 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from ..models import CLOSED_STATES, Difficulty, SlaCalendar, SlaClock, SlaPolicy, SlaUnit, Ticket
+from ..models import (
+    CLOSED_STATES,
+    AgreedCadence,
+    Difficulty,
+    SlaCalendar,
+    SlaClock,
+    SlaPolicy,
+    SlaUnit,
+    State,
+    Ticket,
+)
 from . import hours
 
 # A plan estimated at this many days or more is a long repair: progress feedback 3 times a week.
@@ -66,10 +76,30 @@ def applies(code: str, ticket: Ticket) -> bool:
     if code == SlaPolicy.Code.DISPATCH_COMPLEX:
         return ticket.difficulty == Difficulty.COMPLEX
     if code in (SlaPolicy.Code.PROGRESS_FEEDBACK, SlaPolicy.Code.PROGRESS_FEEDBACK_LONG):
+        if ticket.state != State.REPAIR:
+            return False
+        if agreed_cadence(ticket) is not None:  # the owner's cadence replaces both defaults
+            return code == SlaPolicy.Code.PROGRESS_FEEDBACK
         plan = ticket.plans.order_by("-written_at", "-pk").only("estimated_days").first()
         long = plan is not None and plan.estimated_days >= LONG_REPAIR_DAYS
         return long == (code == SlaPolicy.Code.PROGRESS_FEEDBACK_LONG)
     return True
+
+
+def agreed_cadence(ticket: Ticket) -> AgreedCadence | None:
+    return AgreedCadence.objects.filter(ticket_id=ticket.pk).first()
+
+
+def with_agreed_cadence(policy: SlaPolicy, ticket: Ticket) -> SlaPolicy:
+    """The progress policy with the target agreed with the owner (an unsaved copy), else the policy."""
+    if policy.code != SlaPolicy.Code.PROGRESS_FEEDBACK:
+        return policy
+    cadence = agreed_cadence(ticket)
+    if cadence is None:
+        return policy
+    copy = SlaPolicy.objects.get(pk=policy.pk)
+    copy.target, copy.unit, copy.calendar = cadence.every_hours, SlaUnit.HOURS, SlaCalendar.ROUND_THE_CLOCK
+    return copy
 
 
 def start_clock(
@@ -150,7 +180,7 @@ def on_ticket_event(*, ticket: Ticket, verb: str, at: dt.datetime | None = None,
     for code, policy in policies.items():
         if verb in policy.start_events and code not in running and applies(code, ticket):
             anchor = ticket.created_at if policy.anchor == "ticket_created" else at
-            start_clock(policy=policy, ticket=ticket, started_at=anchor)
+            start_clock(policy=with_agreed_cadence(policy, ticket), ticket=ticket, started_at=anchor)
 
 
 class _NoPolicy:

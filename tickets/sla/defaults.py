@@ -62,8 +62,8 @@ DEFAULT_POLICIES: list[dict] = [
     {
         # Multi-day repairs: progress feedback to the owner at least every 2 days.
         "code": "progress_feedback",
-        "start_events": ["dispatch", "contact_progress_reached"],
-        "stop_events": ["contact_progress_reached", "complete_repair", "withdraw_dispatch"],
+        "start_events": ["dispatch", "contact_progress_reached", "progress_cadence_agreed"],
+        "stop_events": ["contact_progress_reached", "progress_cadence_agreed", "complete_repair", "withdraw_dispatch"],
         "anchor": "event",
         "target": 48,
         "unit": "hours",
@@ -75,8 +75,8 @@ DEFAULT_POLICIES: list[dict] = [
     {
         # Long repairs: 3 times a week (every 56 hours).
         "code": "progress_feedback_long",
-        "start_events": ["dispatch", "contact_progress_reached"],
-        "stop_events": ["contact_progress_reached", "complete_repair", "withdraw_dispatch"],
+        "start_events": ["dispatch", "contact_progress_reached", "progress_cadence_agreed"],
+        "stop_events": ["contact_progress_reached", "progress_cadence_agreed", "complete_repair", "withdraw_dispatch"],
         "anchor": "event",
         "target": 56,
         "unit": "hours",
