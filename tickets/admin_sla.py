@@ -10,7 +10,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from warranty.scoping import project_ids, scope
 
-from .models import Escalation, SlaAlert, SlaClock, SlaPolicy
+from .models import AgreedCadence, Escalation, SlaAlert, SlaClock, SlaPolicy
 
 
 class ScopedReadOnly(admin.ModelAdmin):
@@ -85,3 +85,10 @@ class EscalationAdmin(ScopedReadOnly, SimpleHistoryAdmin):
     list_filter = ["reason", "status", "project"]
     list_select_related = ["project", "assignee"]
     search_fields = ["summary", "ticket__number", "subject_key"]
+
+
+@admin.register(AgreedCadence)
+class AgreedCadenceAdmin(ScopedReadOnly, SimpleHistoryAdmin):
+    list_display = ["ticket", "every_hours", "agreed_at", "recorded_by"]
+    list_select_related = ["ticket", "recorded_by"]
+    search_fields = ["ticket__number"]

@@ -94,6 +94,6 @@ def test_a_resolved_escalation_can_be_raised_again(sla_world, escalation):
 
 def test_admin_pages_for_sla_models_open(admin_client, settings, sla_world, escalation):
     settings.ROOT_URLCONF = "tests.sla.urls_admin"
-    for name in ["slapolicy", "slaclock", "escalation"]:
+    for name in ["slapolicy", "slaclock", "escalation", "agreedcadence"]:
         response = admin_client.get(reverse(f"admin:tickets_{name}_changelist"))
         assert response.status_code == 200, name

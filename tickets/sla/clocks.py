@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections.abc import Iterable
 
@@ -97,9 +98,9 @@ def with_agreed_cadence(policy: SlaPolicy, ticket: Ticket) -> SlaPolicy:
     cadence = agreed_cadence(ticket)
     if cadence is None:
         return policy
-    copy = SlaPolicy.objects.get(pk=policy.pk)
-    copy.target, copy.unit, copy.calendar = cadence.every_hours, SlaUnit.HOURS, SlaCalendar.ROUND_THE_CLOCK
-    return copy
+    agreed = copy.copy(policy)
+    agreed.target, agreed.unit, agreed.calendar = cadence.every_hours, SlaUnit.HOURS, SlaCalendar.ROUND_THE_CLOCK
+    return agreed
 
 
 def start_clock(
