@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("warranty.urls")),
     path("", include("tickets.urls")),
     path("settlements/", include("settlements.urls")),
+    path("", include(("tickets.urls_escalations", "escalations"))),
     path("admin/", admin.site.urls),
 ]
 

@@ -257,3 +257,6 @@ class OutboxMessageAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+import tickets.admin_sla  # noqa: E402,F401  (registers the SLA and escalation admins)
