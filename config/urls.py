@@ -11,5 +11,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("warranty.urls")),
     path("", include("tickets.urls")),
+    path("callbacks/", include("callbacks.urls")),
     path("admin/", admin.site.urls),
 ]
