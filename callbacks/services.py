@@ -158,7 +158,7 @@ def callback_record(*, callback: Callback, by, answer: CallbackAnswer) -> Callba
       → archived (resolved) plus one follow-up case per reason for the director and CS.
     """
     _require_role(by, CALLBACK_ROLES)
-    cb = Callback.objects.select_for_update().select_related("ticket").get(pk=callback.pk)
+    cb = Callback.objects.select_for_update(of=("self",)).select_related("ticket").get(pk=callback.pk)
     ensure_can_act(by, cb.ticket)
     if cb.ticket.state == State.ARCHIVED:
         raise ReadOnly()
@@ -236,7 +236,7 @@ def follow_up_open(
 def follow_up_close(*, case: FollowUpCase, by, note: str) -> FollowUpCase:
     """The owner is satisfied: the director or CS closes the case with what was done."""
     _require_role(by, CALLBACK_ROLES)
-    locked = FollowUpCase.objects.select_for_update().select_related("ticket").get(pk=case.pk)
+    locked = FollowUpCase.objects.select_for_update(of=("self",)).select_related("ticket").get(pk=case.pk)
     ensure_can_act(by, locked.ticket)
     if locked.status != FollowUpCase.Status.OPEN:
         raise NotAllowed(_("This follow-up case is already closed."))
@@ -299,7 +299,7 @@ def joint_reinspection_sign(*, task: JointReinspection, by, note: str = "") -> J
 
     When both have signed (two different people) the ticket is archived as unreachable.
     """
-    locked = JointReinspection.objects.select_for_update().select_related("ticket").get(pk=task.pk)
+    locked = JointReinspection.objects.select_for_update(of=("self",)).select_related("ticket").get(pk=task.pk)
     ensure_can_act(by, locked.ticket)
     if locked.closed_at:
         raise NotAllowed(_("This re-inspection is already closed."))
@@ -363,7 +363,7 @@ def contact_change_raise(*, ticket: Ticket, by, new_phone: str = "", note: str =
 def contact_change_done(*, task: ContactChangeTask, by, apply_phone: bool = True) -> ContactChangeTask:
     """CS has checked the new details; with ``apply_phone`` the owner's phone is updated (history kept)."""
     _require_role(by, (Role.CUSTOMER_SERVICE,))
-    locked = ContactChangeTask.objects.select_for_update().select_related("ticket", "owner").get(pk=task.pk)
+    locked = ContactChangeTask.objects.select_for_update(of=("self",)).select_related("ticket", "owner").get(pk=task.pk)
     ensure_can_act(by, locked.ticket)
     if locked.done_at:
         raise NotAllowed(_("This task is already done."))
