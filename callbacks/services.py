@@ -82,7 +82,7 @@ def callback_open_for(*, ticket: Ticket) -> Callback:
     signed_off_at = ticket.signed_off_at or timezone.now()
     due_from, due_by = callback_window(signed_off_at)
     callback, _created = Callback.objects.get_or_create(
-        ticket=ticket, defaults={"due_from": due_from, "due_by": due_by, "next_attempt_on": due_from}
+        ticket=ticket, defaults={"due_from": due_from, "due_by": due_by}
     )
     NotificationRound.objects.get_or_create(
         ticket=ticket, defaults={"next_attempt_on": timezone.localdate(signed_off_at)}
