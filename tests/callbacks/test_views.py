@@ -127,7 +127,7 @@ def test_warranty_expiry_reminders(world):
 
 def test_courtesy_visits(world):
     delivered = world.unit.delivered_on
-    visit_on = dt.date(delivered.year + (delivered.month + 2) // 12, (delivered.month + 2) % 12 + 1, delivered.day)
+    visit_on = _last_day(delivered, 3) + dt.timedelta(days=1)
     due = courtesy_visits_due(world.users["customer_service"], months_after=3, today=visit_on + dt.timedelta(days=3))
     assert [(u, o) for u, o, _ in due] == [(world.unit, world.owner)]
     assert (
