@@ -9,8 +9,8 @@ from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
 
 from tickets.models import ContactAttempt, SignOff, State, Ticket
-from warranty.coverage import _last_day, _owner_period
-from warranty.models import Ownership, Unit, WarrantyPeriod
+from warranty.coverage import DEFAULT_SEASONS, _end_of_nth_season, _last_day, _owner_period
+from warranty.models import Ownership, Season, Unit, WarrantyPeriod
 from warranty.scoping import scope
 
 from .models import (
@@ -167,7 +167,7 @@ def warranty_expiring(user, *, within_months: int = 3, today: dt.date | None = N
     """Owners, units and categories whose owner warranty ends in the next ``within_months`` months.
 
     Uses the periods of warranty.coverage (a project's own period wins over the default).
-    Three queries plus one per project with seasonal periods.
+    Four queries whatever the number of units.
     """
     today = today or timezone.localdate()
     horizon = _months_later(today, within_months)
@@ -183,6 +183,11 @@ def warranty_expiring(user, *, within_months: int = 3, today: dt.date | None = N
         )
     )
     periods = list(WarrantyPeriod.objects.select_related("category").order_by("category__sort_order"))
+    # Seasons read once here: warranty.coverage reads them per call, which would be a query per unit.
+    seasons = {
+        (s.project_id, s.kind): ((s.start_month, s.start_day), (s.end_month, s.end_day))
+        for s in Season.objects.filter(project__in={u.project_id for u in units})
+    }
     rows = []
     for unit in units:
         by_category = {}
@@ -192,7 +197,13 @@ def warranty_expiring(user, *, within_months: int = 3, today: dt.date | None = N
                 by_category[period.category_id] = period
         start = unit.delivered_on
         for period in by_category.values():
-            _period, until = _owner_period(period, unit.project, start)
+            if period.kind == WarrantyPeriod.Kind.SEASONS:
+                season_start, season_end = seasons.get(
+                    (unit.project_id, period.season_kind), DEFAULT_SEASONS[period.season_kind]
+                )
+                until = _end_of_nth_season(start, period.length, season_start, season_end)
+            else:
+                _period, until = _owner_period(period, unit.project, start)
             if today <= until < horizon:
                 owner = unit.current[0].owner if unit.current else None
                 rows.append(ExpiringWarranty(unit, owner, period.category, until))

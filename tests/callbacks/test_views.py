@@ -162,3 +162,29 @@ def test_survey_reuses_the_callback_questions(client, world):
     assert (answer.unit, answer.timeliness, answer.by) == (other, "dissatisfied", world.users["customer_service"])
     client.force_login(world.users["outsider"])
     assert client.get(url).status_code == 403
+
+
+def test_warranty_expiry_list_has_a_fixed_number_of_queries(world, django_assert_max_num_queries):
+    for n in range(5):
+        unit = UnitFactory(building=world.unit.building, number=f"3-1-{n}01")
+        OwnershipFactory(unit=unit)
+    # role and projects of the user, units, owners, periods, seasons: whatever the number of units
+    with django_assert_max_num_queries(6):
+        warranty_expiring(world.users["customer_service"], within_months=60)
+
+
+def test_non_warranty_issues_are_listed_for_the_daily_report(world, in_callback):
+    from callbacks import services as cbs
+    from callbacks.selectors import non_warranty_issues
+
+    answer = cbs.CallbackAnswer(
+        reached=True,
+        resolved=True,
+        quality="satisfied",
+        attitude="satisfied",
+        timeliness="satisfied",
+        non_warranty_issues="电梯异响",
+    )
+    cbs.callback_record(callback=in_callback.callback, by=world.users["customer_service"], answer=answer)
+    rows = non_warranty_issues(world.users["director"], day=timezone.localdate())
+    assert [r.non_warranty_issues for r in rows] == ["电梯异响"]
