@@ -19,4 +19,7 @@ register(_("Joint re-inspections"), "callbacks:reinspections", CS, order=43)
 register(_("Contact changes"), "callbacks:contact_changes", (Role.CUSTOMER_SERVICE,), order=44)
 register(_("Extended care"), "callbacks:extended_care", CS, order=45)
 register(_("Satisfaction surveys"), "callbacks:surveys", CS, order=46)
-register(_("Dossier access log"), "callbacks:access_log", (Role.DIRECTOR,), order=47)
+register(
+    _("Archive"), "callbacks:archive", (Role.DIRECTOR, Role.CUSTOMER_SERVICE, Role.STEWARD, Role.PROJECT_GM), order=47
+)
+register(_("Dossier access log"), "callbacks:access_log", (Role.DIRECTOR,), order=48)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from tickets.models import ContactAttempt, SignOff, State, Ticket
@@ -83,7 +83,7 @@ def notification_list(user, *, today: dt.date | None = None) -> QuerySet[Notific
 
 def reinspections_for(user) -> QuerySet[JointReinspection]:
     return (
-        scope(JointReinspection.objects.filter(closed_at__isnull=True), user)
+        scope(JointReinspection.objects.filter(closed_at__isnull=True, ticket__state=State.CALLBACK), user)
         .select_related(*TICKET_JOINS, "director", "customer_service")
         .order_by("opened_at")
     )
@@ -104,6 +104,19 @@ def contact_changes_for(user) -> QuerySet[ContactChangeTask]:
 
 def access_log_for(user) -> QuerySet[DossierAccess]:
     return scope(DossierAccess.objects.all(), user).select_related("ticket", "ticket__project", "user")
+
+
+def archived_tickets(user, *, query: str = "") -> QuerySet[Ticket]:
+    """The archive: archived tickets the user may see, newest first, found by ticket number or unit."""
+    qs = (
+        scope(Ticket.objects.filter(state=State.ARCHIVED), user)
+        .select_related("project", "unit", "category", "report")
+        .order_by("-closed_at", "-id")
+    )
+    query = query.strip()
+    if query:
+        qs = qs.filter(Q(number__istartswith=query) | Q(unit__number=query) | Q(report__number=query))
+    return qs
 
 
 def non_warranty_issues(user, *, day: dt.date) -> QuerySet[Callback]:

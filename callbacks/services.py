@@ -186,6 +186,11 @@ def callback_record(*, callback: Callback, by, answer: CallbackAnswer) -> Callba
         return cb
 
     cb.reached = True
+    # The owner was reached after all: a re-inspection opened for failed completion notices is moot.
+    for task in JointReinspection.objects.filter(ticket=cb.ticket, closed_at__isnull=True):
+        task.closed_at, task.note = now, f"{task.note}\n{_('Owner reached at the callback.')}".strip()
+        task._history_user = by
+        task.save()
     cb.resolved = answer.resolved
     cb.meets_standard = answer.meets_standard
     for field in (*DIMENSIONS, "suggestions", "non_warranty_issues"):

@@ -14,6 +14,7 @@ urlpatterns = [
     path("follow-ups/<int:pk>/close/", views.follow_up_close, name="follow_up_close"),
     path("contact-changes/", views.contact_changes, name="contact_changes"),
     path("contact-changes/<int:pk>/done/", views.contact_change_done, name="contact_change_done"),
+    path("archive/", views.archive, name="archive"),
     path("dossier/<str:number>/", views.dossier, name="dossier"),
     path("dossier/<str:number>/pdf/", views.dossier_pdf, name="dossier_pdf"),
     path("access-log/", views.access_log, name="access_log"),

@@ -227,6 +227,13 @@ def _dossier(request, number):
 
 
 @role_required(*DOSSIER)
+def archive(request):
+    query = request.GET.get("q", "")
+    rows = selectors.archived_tickets(request.user, query=query)[:100]
+    return render(request, "callbacks/archive.html", {"rows": rows, "q": query})
+
+
+@role_required(*DOSSIER)
 def dossier(request, number):
     ticket = _dossier(request, number)
     services.dossier_access_log(ticket=ticket, by=request.user, kind=DossierAccess.Kind.PAGE)

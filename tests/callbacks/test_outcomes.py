@@ -192,3 +192,15 @@ def test_changed_contact_details_become_a_cs_task(world, in_callback):
     cs.contact_change_done(task=task, by=world.users["customer_service"])
     world.owner.refresh_from_db()
     assert str(world.owner.phone.national_number) == "13900001111"
+
+
+def test_owner_reached_at_the_callback_makes_a_pending_reinspection_moot(world, in_callback):
+    for _ in range(5):
+        cs.notification_attempt_record(ticket=in_callback, by=world.users["front_desk"], reached=False)
+        NotificationRound.objects.filter(ticket=in_callback).update(next_attempt_on=timezone.localdate())
+    from callbacks.selectors import reinspections_for
+
+    assert reinspections_for(world.users["director"]).count() == 1
+    record(world, in_callback)
+    assert JointReinspection.objects.get(ticket=in_callback).closed_at is not None
+    assert not reinspections_for(world.users["director"]).exists()
