@@ -6,9 +6,9 @@ and has no URL), work log, callback.
 """
 
 import base64
-import datetime as dt
 
 from django.template.loader import render_to_string
+from django.utils import timezone
 
 from tickets.models import Ticket
 
@@ -29,7 +29,7 @@ def dossier_context(ticket: Ticket) -> dict:
     callback = getattr(ticket, "callback", None)
     keep_until = None
     if ticket.closed_at:
-        closed = ticket.closed_at.date()
+        closed = timezone.localdate(ticket.closed_at)
         try:
             keep_until = closed.replace(year=closed.year + dossier_retention_years())
         except ValueError:  # 29 February
@@ -51,7 +51,7 @@ def dossier_context(ticket: Ticket) -> dict:
         "follow_ups": list(ticket.follow_ups.all()),
         "keep_until": keep_until,
         "retention_years": dossier_retention_years(),
-        "generated_at": dt.datetime.now(dt.UTC),
+        "generated_at": timezone.now(),
     }
 
 

@@ -1,6 +1,7 @@
 """The archive: read-only tickets, the logged dossier page and its PDF."""
 
 import subprocess
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -13,6 +14,7 @@ from tickets import services as ts
 from tickets.models import State
 
 pytestmark = pytest.mark.django_db
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 
 SATISFIED = CallbackAnswer(reached=True, resolved=True, quality="satisfied", attitude="satisfied", timeliness="neutral")
 
@@ -64,11 +66,12 @@ def test_dossier_page_is_logged(client, world, archived):
     assert (row.ticket, row.user, row.kind) == (archived, world.users["director"], "page")
 
 
-def test_dossier_pdf_has_every_section_and_is_logged(client, world, archived, tmp_path):
+def test_dossier_pdf_has_every_section_and_is_logged(client, world, archived):
     login(client, world.users["customer_service"])
     response = client.get(reverse("callbacks:dossier_pdf", args=[archived.number]), HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
-    pdf = tmp_path / "dossier.pdf"
+    pdf = ARTIFACTS / "dossier.pdf"  # kept for a look (artifacts/ is gitignored)
+    pdf.parent.mkdir(parents=True, exist_ok=True)
     pdf.write_bytes(response.content)
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     for heading in ("F01", "Owner repair record", "repair plan", "F02", "Dispatch notice", "Work log", "Callback"):
