@@ -44,6 +44,17 @@ class CallbackQueue:
     due_today: list[Callback]
     upcoming: list[Callback]
 
+    @property
+    def by_project(self) -> list[dict]:
+        """Counts per project: [{"project", "overdue", "due_today", "upcoming"}], by project code."""
+        counts: dict[int, dict] = {}
+        for name in ("overdue", "due_today", "upcoming"):
+            for cb in getattr(self, name):
+                project = cb.ticket.project
+                row = counts.setdefault(project.pk, {"project": project, "overdue": 0, "due_today": 0, "upcoming": 0})
+                row[name] += 1
+        return sorted(counts.values(), key=lambda r: r["project"].code)
+
 
 def callback_queue(user, *, project_id: int | None = None, today: dt.date | None = None) -> CallbackQueue:
     """Open callbacks of the user's projects: overdue (past the 3rd workday), due today, not yet due.
@@ -117,6 +128,19 @@ def archived_tickets(user, *, query: str = "") -> QuerySet[Ticket]:
     if query:
         qs = qs.filter(Q(number__istartswith=query) | Q(unit__number=query) | Q(report__number=query))
     return qs
+
+
+def dossiers_past_retention(user, *, today: dt.date | None = None) -> QuerySet[Ticket]:
+    """Archived tickets closed more than ``DOSSIER_RETENTION_YEARS`` ago: due for review and disposal."""
+    from .services import dossier_retention_years
+
+    today = today or timezone.localdate()
+    years = dossier_retention_years()
+    try:
+        cutoff = today.replace(year=today.year - years)
+    except ValueError:  # 29 February
+        cutoff = today.replace(year=today.year - years, day=28)
+    return archived_tickets(user).filter(closed_at__date__lt=cutoff)
 
 
 def non_warranty_issues(user, *, day: dt.date) -> QuerySet[Callback]:

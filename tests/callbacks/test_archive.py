@@ -1,5 +1,6 @@
 """The archive: read-only tickets, the logged dossier page and its PDF."""
 
+import datetime as dt
 import subprocess
 from pathlib import Path
 
@@ -119,3 +120,13 @@ def test_retention_setting(settings, world, archived):
     settings.DOSSIER_RETENTION_YEARS = 30
     context = dossier_context(fresh_dossier(world, archived))
     assert context["keep_until"].year == archived.closed_at.year + 30
+
+
+def test_dossiers_past_retention(settings, world, archived):
+    from callbacks.selectors import dossiers_past_retention
+
+    settings.DOSSIER_RETENTION_YEARS = 2
+    closed = archived.closed_at.date()
+    assert not dossiers_past_retention(world.users["director"], today=closed).exists()
+    later = closed.replace(year=closed.year + 2) + dt.timedelta(days=2)
+    assert list(dossiers_past_retention(world.users["director"], today=later)) == [archived]

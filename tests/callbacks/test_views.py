@@ -188,3 +188,10 @@ def test_non_warranty_issues_are_listed_for_the_daily_report(world, in_callback)
     cbs.callback_record(callback=in_callback.callback, by=world.users["customer_service"], answer=answer)
     rows = non_warranty_issues(world.users["director"], day=timezone.localdate())
     assert [r.non_warranty_issues for r in rows] == ["电梯异响"]
+
+
+def test_queue_counts_by_project(world, in_callback):
+    queue = callback_queue(world.users["customer_service"])
+    assert [(r["project"], r["overdue"] + r["due_today"] + r["upcoming"]) for r in queue.by_project] == [
+        (world.project, 1)
+    ]
