@@ -16,22 +16,18 @@ def _yes_no(value: str) -> bool | None:
     return {"yes": True, "no": False}.get(value)
 
 
-def _radios(label, choices, accesskey: str, *, required=False):
-    return forms.ChoiceField(
-        label=label,
-        choices=choices,
-        required=required,
-        widget=forms.RadioSelect(attrs={"accesskey": accesskey}),
-    )
+def _radios(label, choices, *, required=False):
+    """A radio group; its access key and autofocus are set on the first radio by callbacks/_radios.html."""
+    return forms.ChoiceField(label=label, choices=choices, required=required, widget=forms.RadioSelect)
 
 
 class SatisfactionForm(forms.Form):
     """The questions of the callback, reused by the quarterly survey."""
 
-    reached = _radios(_("Owner reached?"), YES_NO, "1", required=True)
-    quality = _radios(_("Repair quality"), Satisfaction.choices, "3")
-    attitude = _radios(_("Service attitude"), Satisfaction.choices, "4")
-    timeliness = _radios(_("Timeliness"), Satisfaction.choices, "5")
+    reached = _radios(_("Owner reached?"), YES_NO, required=True)
+    quality = _radios(_("Repair quality"), Satisfaction.choices)
+    attitude = _radios(_("Service attitude"), Satisfaction.choices)
+    timeliness = _radios(_("Timeliness"), Satisfaction.choices)
     suggestions = forms.CharField(label=_("Suggestions"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     non_warranty_issues = forms.CharField(
         label=_("Non-warranty issues raised"), required=False, widget=forms.Textarea(attrs={"rows": 2})
@@ -54,8 +50,8 @@ class SatisfactionForm(forms.Form):
 
 
 class CallbackForm(SatisfactionForm):
-    resolved = _radios(_("Defect resolved?"), YES_NO, "2")
-    meets_standard = _radios(_("Does the work meet the acceptance standard?"), YES_NO, "6")
+    resolved = _radios(_("Defect resolved?"), YES_NO)
+    meets_standard = _radios(_("Does the work meet the acceptance standard?"), YES_NO)
     note = forms.CharField(label=_("Note"), required=False, max_length=200)
     new_phone = PhoneNumberField(label=_("New phone (if the owner's number changed)"), region="CN", required=False)
 
@@ -71,10 +67,6 @@ class CallbackForm(SatisfactionForm):
         "note",
         "new_phone",
     ]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["reached"].widget.attrs["autofocus"] = True
 
 
 class NotificationAttemptForm(forms.Form):

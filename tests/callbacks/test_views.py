@@ -103,6 +103,8 @@ def test_callback_form_shows_service_errors_on_the_field(client, world, in_callb
     }
     page = client.post(url, data)
     assert page.status_code == 200 and page.context["form"].errors["meets_standard"]
+    assert b'value="dissatisfied" id="id_quality_2" checked' in page.content  # answers survive the error
+    assert page.content.count(b"autofocus") == 1
     data["meets_standard"] = "yes"
     assert client.post(url, data).status_code == 302
     assert FollowUpCase.objects.get().reason == "acceptable"
