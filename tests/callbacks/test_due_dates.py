@@ -43,3 +43,22 @@ def test_signing_off_creates_the_callback_with_its_window(world):
     assert callback.status == "due"
     assert ticket.notification_round.status == "pending"
     assert ticket.notification_round.next_attempt_on == dt.date(2026, 9, 30)
+
+
+@pytest.mark.django_db
+def test_backfill_opens_missing_callbacks_once(world):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from callbacks.models import Callback, NotificationRound
+
+    ticket = advance(world, new_ticket(world), State.CALLBACK)
+    Callback.objects.filter(ticket=ticket).delete()
+    NotificationRound.objects.filter(ticket=ticket).delete()
+    out = StringIO()
+    call_command("callbacks_backfill", stdout=out)
+    call_command("callbacks_backfill", stdout=out)
+    assert out.getvalue().split("\n")[:2] == ["1 callback(s) opened", "0 callback(s) opened"]
+    assert Callback.objects.get(ticket=ticket).due_from == calendar.add_workdays(ticket.signed_off_at, 1)
+    assert NotificationRound.objects.filter(ticket=ticket).count() == 1
