@@ -34,6 +34,8 @@ def test_satisfied_archives_as_resolved(world, in_callback):
     assert cb.outcome == Callback.Outcome.ARCHIVED and cb.status == Callback.Status.DONE
     assert cb.called_by == world.users["customer_service"] and cb.attempts.count() == 1
     assert not FollowUpCase.objects.exists()
+    latest = cb.history.first()
+    assert latest.status == "done" and latest.history_user == world.users["customer_service"]
 
 
 def test_neutral_is_not_a_complaint(world, in_callback):
@@ -106,6 +108,7 @@ def test_follow_up_closes_when_the_owner_is_satisfied(world, in_callback):
         cs.follow_up_close(case=case, by=world.users["steward"], note="已道歉")
     closed = cs.follow_up_close(case=case, by=world.users["director"], note="主任上门致歉，业主满意")
     assert closed.status == FollowUpCase.Status.SATISFIED and closed.closed_by == world.users["director"]
+    assert closed.history.first().history_user == world.users["director"]
 
 
 def test_never_reached_retries_every_other_day_then_joint_reinspection_closes_unreachable(world, in_callback):
