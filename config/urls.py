@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("tickets.urls")),
     path("settlements/", include("settlements.urls")),
     path("", include(("tickets.urls_escalations", "escalations"))),
+    path("callbacks/", include("callbacks.urls")),
     path("admin/", admin.site.urls),
 ]
 
