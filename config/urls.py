@@ -11,5 +11,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("warranty.urls")),
     path("", include("tickets.urls")),
+    path("", include(("tickets.urls_escalations", "escalations"))),
     path("admin/", admin.site.urls),
 ]

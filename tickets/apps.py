@@ -8,3 +8,4 @@ class TicketsConfig(AppConfig):
 
     def ready(self):
         from . import navigation  # noqa: F401  (registers the menu entries)
+        from . import sla as _sla  # noqa: F401  (connects the SLA clocks and escalation detectors to ticket_event)

@@ -735,3 +735,301 @@ class OutboxMessage(models.Model):
 
     def __str__(self):
         return f"{self.event} → {self.recipient_id or self.recipient_address}"
+
+
+# --- SLA clocks and escalations ---------------------------------------------------------------
+# Promises to owners (DOMAIN §4) as data, their running clocks as rows, and the
+# escalations of DOMAIN §5. The logic lives in tickets.sla and tickets.escalations.
+
+
+class SlaCalendar(models.TextChoices):
+    ROUND_THE_CLOCK = "24x7", _("Round the clock")
+    WORKING_HOURS = "working_hours", _("Working hours on workdays (08:30–17:30)")
+
+
+class SlaUnit(models.TextChoices):
+    MINUTES = "minutes", _("Minutes")
+    HOURS = "hours", _("Hours")
+    DAYS = "days", _("Days")
+    WORKDAYS = "workdays", _("Workdays (due at the end of the last one)")
+    MONTHS = "months", _("Months")
+
+
+class SlaPolicy(models.Model):
+    """One promise: which event starts its clock, which stops it, the target and who is told.
+
+    A row without a project is the default; a row with a project overrides it there.
+    """
+
+    class Code(models.TextChoices):
+        FIRST_CONTACT = "first_contact", _("First contact with the owner")
+        DISPATCH_GENERAL = "dispatch_general", _("Plan and dispatch (simple and general)")
+        DISPATCH_COMPLEX = "dispatch_complex", _("Plan and dispatch (complex)")
+        REPAIR_FINISHED = "repair_finished", _("Repair finished after the report")
+        PROGRESS_FEEDBACK = "progress_feedback", _("Progress feedback to the owner")
+        PROGRESS_FEEDBACK_LONG = "progress_feedback_long", _("Progress feedback to the owner (long repair)")
+        OWNER_RETRY = "owner_retry", _("Try the unreachable owner again")
+        CALLBACK = "callback", _("Callback after completion")
+        WARRANTY_FUND_LEDGER = "warranty_fund_ledger", _("Warranty-fund ledger opened after delivery")
+
+    code = models.CharField(_("policy"), max_length=30, choices=Code.choices)
+    project = models.ForeignKey(
+        Project,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="sla_policies",
+        verbose_name=_("project"),
+        help_text=_("Empty for the default that applies to every project."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    start_events = models.JSONField(_("events that start the clock"), default=list, blank=True)
+    stop_events = models.JSONField(_("events that stop the clock"), default=list, blank=True)
+    anchor = models.CharField(
+        _("counted from"),
+        max_length=15,
+        choices=[("event", _("the start event")), ("ticket_created", _("the report of the defect"))],
+        default="event",
+    )
+    target = models.PositiveIntegerField(_("target"))
+    unit = models.CharField(_("target unit"), max_length=10, choices=SlaUnit.choices, default=SlaUnit.HOURS)
+    calendar = models.CharField(
+        _("calendar"), max_length=15, choices=SlaCalendar.choices, default=SlaCalendar.ROUND_THE_CLOCK
+    )
+    warn_percent = models.PositiveSmallIntegerField(_("warn at (% of the target)"), default=75)
+    warn_roles = models.JSONField(_("told at the warning"), default=list, blank=True)
+    breach_roles = models.JSONField(_("told at the breach"), default=list, blank=True)
+    ladder = models.JSONField(
+        _("escalation ladder"),
+        default=list,
+        blank=True,
+        help_text=_("Roles told in turn, one more rung each time another target period passes after the breach."),
+    )
+    escalation_reason = models.CharField(
+        _("escalation raised at the breach"), max_length=30, blank=True, help_text=_("Empty: none.")
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("SLA policy")
+        verbose_name_plural = _("SLA policies")
+        ordering = ["code", "project"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["code"], condition=Q(project__isnull=True), name="one_default_sla_policy_per_code"
+            ),
+            models.UniqueConstraint(fields=["code", "project"], name="one_sla_policy_per_code_and_project"),
+            models.CheckConstraint(
+                condition=Q(warn_percent__gte=1, warn_percent__lte=100), name="sla_warn_percent_1_to_100"
+            ),
+        ]
+
+    def __str__(self):
+        where = self.project.code if self.project_id else _("default")
+        return f"{self.get_code_display()} ({where})"
+
+
+class SlaClock(models.Model):
+    """A running (or stopped) clock of one policy on a ticket or a delivery batch.
+
+    Deadlines are computed once when the clock starts and stored, so the
+    sweep only compares indexed columns with now.
+    """
+
+    scope_project_path = "project"
+
+    policy = models.ForeignKey(SlaPolicy, on_delete=models.PROTECT, related_name="clocks", verbose_name=_("policy"))
+    code = models.CharField(_("policy"), max_length=30, choices=SlaPolicy.Code.choices, editable=False)
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+", verbose_name=_("project"))
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, null=True, blank=True, related_name="sla_clocks", verbose_name=_("ticket")
+    )
+    batch = models.ForeignKey(
+        "warranty.DeliveryBatch",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="sla_clocks",
+        verbose_name=_("delivery batch"),
+    )
+    started_at = models.DateTimeField(_("started at"))
+    warn_at = models.DateTimeField(_("warning at"))
+    due_at = models.DateTimeField(_("due at"))
+    stopped_at = models.DateTimeField(_("stopped at"), null=True, blank=True)
+    stopped_by_event = models.CharField(_("stopped by"), max_length=60, blank=True)
+    warned_at = models.DateTimeField(_("warned at"), null=True, blank=True)
+    breached_at = models.DateTimeField(_("breached at"), null=True, blank=True)
+    # The next rung of the policy's escalation ladder (None when there is no further rung).
+    ladder_step = models.PositiveSmallIntegerField(_("escalation rungs reached"), default=0)
+    escalate_at = models.DateTimeField(_("next escalation at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("SLA clock")
+        verbose_name_plural = _("SLA clocks")
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ticket__isnull=False, batch__isnull=True) | Q(ticket__isnull=True, batch__isnull=False),
+                name="sla_clock_has_one_subject",
+            ),
+            models.UniqueConstraint(
+                fields=["ticket", "code"],
+                condition=Q(stopped_at__isnull=True, ticket__isnull=False),
+                name="one_running_sla_clock_per_ticket",
+            ),
+            models.UniqueConstraint(
+                fields=["batch", "code"],
+                condition=Q(stopped_at__isnull=True, batch__isnull=False),
+                name="one_running_sla_clock_per_batch",
+            ),
+        ]
+        indexes = [
+            # The sweep reads only these three partial indexes: pending rows, never the whole table.
+            models.Index(
+                fields=["warn_at"],
+                condition=Q(stopped_at__isnull=True, warned_at__isnull=True),
+                name="sla_clock_warn_pending",
+            ),
+            models.Index(
+                fields=["due_at"],
+                condition=Q(stopped_at__isnull=True, breached_at__isnull=True),
+                name="sla_clock_due_pending",
+            ),
+            models.Index(
+                fields=["escalate_at"],
+                condition=Q(stopped_at__isnull=True, escalate_at__isnull=False),
+                name="sla_clock_escalate_pending",
+            ),
+            models.Index(fields=["ticket", "code"], name="sla_clock_ticket_code"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_code_display()} → {self.due_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_running(self) -> bool:
+        return self.stopped_at is None
+
+
+class SlaAlert(models.Model):
+    """A warning, breach or escalation rung of a clock: at most one per level, so nobody is told twice."""
+
+    clock = models.ForeignKey(SlaClock, on_delete=models.CASCADE, related_name="alerts")
+    level = models.CharField(_("level"), max_length=20)
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    recipients = models.JSONField(_("told"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("SLA alert")
+        verbose_name_plural = _("SLA alerts")
+        ordering = ["at", "id"]
+        constraints = [models.UniqueConstraint(fields=["clock", "level"], name="one_sla_alert_per_clock_level")]
+
+    def __str__(self):
+        return f"{self.clock_id} {self.level}"
+
+
+class Escalation(models.Model):
+    """A matter reported to the project GM at once (DOMAIN §5); the GM names a person to follow it."""
+
+    class Reason(models.TextChoices):
+        OPEN_7_DAYS = "open_7_days", _("Not finished 7 days after the report")
+        REPEAT_REPAIR = "repeat_repair", _("Second repair at the same location of a unit")
+        LONG_RUNNING_UNIT = "long_running_unit", _("Repairs for 2 months and new defects still appearing")
+        BATCH_DEFECT = "batch_defect", _("Same defect in 20% or more of a delivery batch's units")
+        CONTRACTOR_STAFF = "contractor_staff", _("Complaint about contractor staff")
+        COMPENSATION = "compensation", _("Owner claims compensation")
+        RESPONSIBILITY_UNCLEAR = "responsibility_unclear", _("Unclear design or construction responsibility")
+        GROUP_COMPLAINT = "group_complaint", _("Group complaint (or complaint at regional/group level)")
+        OWNER_UNREACHABLE = "owner_unreachable", _("Owner unreachable 5 times: joint re-inspection")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        ACKNOWLEDGED = "acknowledged", _("Being followed")
+        RESOLVED = "resolved", _("Resolved")
+
+    scope_project_path = "project"
+
+    reason = models.CharField(_("reason"), max_length=30, choices=Reason.choices)
+    # What the escalation is about, as a stable key: "ticket:12", "unit:5", "batch:3:category:7".
+    subject_key = models.CharField(_("subject"), max_length=100, editable=False)
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="+", verbose_name=_("project"))
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.PROTECT, null=True, blank=True, related_name="escalations", verbose_name=_("ticket")
+    )
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("unit")
+    )
+    batch = models.ForeignKey(
+        "warranty.DeliveryBatch",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("delivery batch"),
+    )
+    category = models.ForeignKey(
+        DefectCategory, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("category")
+    )
+    summary = models.CharField(_("summary"), max_length=300)
+    # [{"ticket": number, "id": pk}, {"clock": pk}, …]: the rows that justify it.
+    evidence = models.JSONField(_("evidence"), default=list, blank=True)
+    status = FSMField(_("status"), default=Status.OPEN, choices=Status.choices, protected=True, db_index=True)
+    raised_at = models.DateTimeField(_("raised at"), default=timezone.now)
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("raised by"),
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_escalations",
+        verbose_name=_("followed by"),
+    )
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    assigned_at = models.DateTimeField(_("assigned at"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    resolution_note = models.TextField(_("how it was resolved"), blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("escalation")
+        verbose_name_plural = _("escalations")
+        ordering = ["-raised_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reason", "subject_key"],
+                condition=Q(status__in=["open", "acknowledged"]),
+                name="one_open_escalation_per_reason_subject",
+            )
+        ]
+        indexes = [models.Index(fields=["project", "status", "-raised_at"], name="escalation_queue")]
+
+    def __str__(self):
+        return f"{self.get_reason_display()} · {self.subject_key}"
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("escalations:detail", args=[self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != self.Status.RESOLVED
+
+    @transition(field=status, source=Status.OPEN, target=Status.ACKNOWLEDGED)
+    def acknowledge(self):
+        """Someone has taken it up (the GM named a person, or the director took it)."""
+
+    @transition(field=status, source=[Status.OPEN, Status.ACKNOWLEDGED], target=Status.RESOLVED)
+    def resolve(self, *, note: str):
+        self.resolution_note = note
+        self.resolved_at = timezone.now()

@@ -6,6 +6,7 @@ waits for the next sweep (tickets.tasks.sweep_outbox).
 """
 
 import logging
+from dataclasses import dataclass, field
 
 from django.db import transaction
 
@@ -16,25 +17,43 @@ from .models import OutboxMessage
 logger = logging.getLogger(__name__)
 
 
-def queue(event: str, *, ticket=None, users=(), context: dict | None = None, key: str = "") -> int:
-    """Queue ``event`` for each user; returns how many new rows were written."""
-    rows = [
-        OutboxMessage(
-            event=event,
-            dedupe_key=f"{event}:{ticket.pk if ticket else '-'}:{user.pk}:{key}"[:200],
+@dataclass
+class Message:
+    """One notification to one user, before it becomes an outbox row."""
+
+    event: str
+    user: object
+    ticket: object = None
+    context: dict = field(default_factory=dict)
+    key: str = ""
+    channel: str = "email"
+
+    def row(self) -> OutboxMessage:
+        ticket, user = self.ticket, self.user
+        return OutboxMessage(
+            event=self.event,
+            dedupe_key=f"{self.event}:{ticket.pk if ticket else '-'}:{user.pk}:{self.key}"[:200],
             ticket=ticket,
             recipient=user,
             recipient_address=user.email,
-            context={"ticket": ticket.number if ticket else "", **(context or {})},
+            channel=self.channel,
+            context={"ticket": ticket.number if ticket else "", **self.context},
         )
-        for user in users
-        if user is not None
-    ]
+
+
+def queue_bulk(messages: list[Message]) -> int:
+    """Write many notifications in one insert; returns how many were offered (duplicates are skipped)."""
+    rows = [m.row() for m in messages if m.user is not None]
     if not rows:
         return 0
-    created = OutboxMessage.objects.bulk_create(rows, ignore_conflicts=True)
+    OutboxMessage.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
     transaction.on_commit(kick)
-    return len(created)
+    return len(rows)
+
+
+def queue(event: str, *, ticket=None, users=(), context: dict | None = None, key: str = "") -> int:
+    """Queue ``event`` for each user; returns how many rows were offered (duplicates are skipped)."""
+    return queue_bulk([Message(event=event, user=u, ticket=ticket, context=context or {}, key=key) for u in users])
 
 
 def queue_role(event: str, *, ticket, role: str, context: dict | None = None, key: str = "") -> int:

@@ -1,10 +1,46 @@
-"""Celery tasks: thin, idempotent wrappers around services."""
+"""Celery tasks: thin, idempotent wrappers around services.
+
+Every task can run twice or concurrently: the sweeps lock rows with
+SKIP LOCKED and unique constraints turn a repeated write into a no-op.
+"""
 
 from celery import shared_task
+from django.db import DatabaseError
 
 
-@shared_task(ignore_result=True)
+@shared_task(
+    ignore_result=True,
+    autoretry_for=(DatabaseError,),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=5,
+)
 def deliver_outbox():
+    """Send the outbox rows that are due (queued after each commit that writes one)."""
     from .delivery import deliver_due
 
     return deliver_due()
+
+
+@shared_task(ignore_result=True)
+def sweep_outbox():
+    """Every minute: deliver whatever is still unsent (a broker or mail outage loses nothing)."""
+    from .delivery import deliver_due
+
+    return deliver_due()
+
+
+@shared_task(ignore_result=True)
+def sweep_sla_clocks():
+    """Every minute: warnings, breaches and escalation rungs of due SLA clocks."""
+    from .sla import sweep_clocks
+
+    return sweep_clocks().alerts
+
+
+@shared_task(ignore_result=True)
+def start_ledger_clocks():
+    """Daily: start the warranty-fund ledger clock of newly delivered batches."""
+    from .sla import ensure_ledger_clocks
+
+    return ensure_ledger_clocks()

@@ -1,0 +1,425 @@
+"""Escalations (DOMAIN §5): detectors, the ticket flags that raise them, and the queue's services.
+
+Every escalation is reported to the director and the project GM at once
+(through the outbox); the GM names a person to follow it. One escalation per
+reason and subject stays open at a time (a partial unique constraint), so a
+detector that fires twice raises it once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from warranty.models import Unit, User
+from warranty.roles import Role
+from warranty.scoping import can_see_project
+
+from . import notify
+from .models import CLOSED_STATES, ContactAttempt, Escalation, Location, SlaClock, State, Ticket, TimelineEvent
+from .services.errors import NotAllowed, NotPermitted, OutOfScope, ServiceError
+from .services.lifecycle import lock, timeline
+from .services.scope import ensure_can_act
+from .signals import ticket_event
+from .sla.hours import add_months
+from .sla.recipients import StaffIndex
+
+Reason = Escalation.Reason
+
+# DOMAIN §5 thresholds.
+BATCH_SHARE_PERCENT = 20
+# A defect in one flat is not "the same kind of defect in units of a batch", however small the batch.
+BATCH_MIN_UNITS = 2
+LONG_RUNNING_MONTHS = 2
+UNREACHABLE_ATTEMPTS = 5
+
+# Who is told when an escalation is raised, besides the director and the project GM.
+ALSO_TOLD = {
+    Reason.COMPENSATION: [Role.CUSTOMER_SERVICE],
+    Reason.CONTRACTOR_STAFF: [Role.CUSTOMER_SERVICE],
+    Reason.GROUP_COMPLAINT: [Role.CUSTOMER_SERVICE],
+    Reason.OWNER_UNREACHABLE: [Role.CUSTOMER_SERVICE],
+}
+
+# Ticket flags and the escalation each raises (``is_major`` only marks the ticket: closing needs the GM).
+FLAGS = {
+    "compensation_claimed": Reason.COMPENSATION,
+    "responsibility_unclear": Reason.RESPONSIBILITY_UNCLEAR,
+    "group_complaint": Reason.GROUP_COMPLAINT,
+    "is_major": None,
+}
+FLAGGERS = (Role.FRONT_DESK, Role.STEWARD, Role.DIRECTOR, Role.CUSTOMER_SERVICE, Role.PROJECT_GM)
+QUEUE_ROLES = (Role.DIRECTOR, Role.PROJECT_GM)
+
+
+def ticket_evidence(*tickets: Ticket) -> list[dict]:
+    return [{"ticket": t.number, "id": t.pk} for t in tickets if t is not None]
+
+
+def raise_escalation(
+    *,
+    reason: str,
+    project_id: int,
+    subject_key: str,
+    summary: str,
+    evidence: list[dict] | None = None,
+    ticket: Ticket | None = None,
+    unit: Unit | None = None,
+    batch=None,
+    category=None,
+    by=None,
+    now: dt.datetime | None = None,
+) -> Escalation | None:
+    """Open an escalation and tell the queue's people; None when the same one is already open.
+
+    When it is already open, new evidence is added to the open one instead.
+    """
+    now = now or timezone.now()
+    escalation = Escalation(
+        reason=reason,
+        subject_key=subject_key[:100],
+        project_id=project_id,
+        ticket=ticket,
+        unit=unit,
+        batch=batch,
+        category=category,
+        summary=summary[:300],
+        evidence=evidence or [],
+        raised_at=now,
+        raised_by=by,
+    )
+    escalation._history_user = by
+    try:
+        with transaction.atomic():
+            escalation.save()
+    except IntegrityError:
+        _add_evidence(reason, subject_key, evidence or [])
+        return None
+    roles = [*QUEUE_ROLES, *ALSO_TOLD.get(reason, [])]
+    users = StaffIndex([project_id], roles).users(project_id, roles)
+    notify.queue(
+        "escalation_raised",
+        ticket=ticket,
+        users=users,
+        context={"reason": reason, "summary": escalation.summary, "escalation": escalation.pk},
+        key=f"esc{escalation.pk}",
+    )
+    if ticket is not None:
+        timeline(ticket, by, f"escalated_{reason}", note=escalation.summary[:200])
+    return escalation
+
+
+def _add_evidence(reason: str, subject_key: str, evidence: list[dict]) -> None:
+    if not evidence:
+        return
+    current = (
+        Escalation.objects.select_for_update()
+        .filter(reason=reason, subject_key=subject_key, status__in=[Escalation.Status.OPEN, "acknowledged"])
+        .first()
+    )
+    if current is None:
+        return
+    new = [e for e in evidence if e not in current.evidence]
+    if new:
+        current.evidence = [*current.evidence, *new]
+        current._change_reason = "more evidence"
+        current.save(update_fields=["evidence"])
+
+
+# --- detectors --------------------------------------------------------------------------------
+
+
+def raise_for_breached_clocks(clocks: list[SlaClock], *, now: dt.datetime) -> int:
+    """Policies with an escalation reason (not finished in 7 days) escalate at their breach.
+
+    In bulk, for the sweep: a fixed number of queries per batch of clocks. A ticket that
+    already has the same escalation open gets no second one (the partial unique index).
+    """
+    candidates = [c for c in clocks if c.ticket_id is not None and c.policy.escalation_reason]
+    if not candidates:
+        return 0
+    rows = [
+        Escalation(
+            reason=c.policy.escalation_reason,
+            subject_key=f"ticket:{c.ticket_id}",
+            project_id=c.project_id,
+            ticket_id=c.ticket_id,
+            summary=(
+                _("%(ticket)s is not finished %(n)s %(unit)s after the report.")
+                % {"ticket": c.ticket.number, "n": c.policy.target, "unit": c.policy.get_unit_display()}
+            )[:300],
+            evidence=[*ticket_evidence(c.ticket), {"clock": c.pk, "due_at": c.due_at.isoformat()}],
+            raised_at=now,
+        )
+        for c in candidates
+    ]
+    Escalation.objects.bulk_create(rows, ignore_conflicts=True)
+    # Which of them are new: the open ones raised at this very sweep for these subjects.
+    created = list(
+        Escalation.objects.filter(
+            raised_at=now,
+            reason__in={r.reason for r in rows},
+            subject_key__in=[r.subject_key for r in rows],
+            status=Escalation.Status.OPEN,
+        ).select_related("ticket")
+    )
+    if not created:
+        return 0
+    Escalation.history.bulk_history_create(created, default_change_reason="raised by the SLA sweep")
+    project_ids = {e.project_id for e in created}
+    roles = [*QUEUE_ROLES, *{r for e in created for r in ALSO_TOLD.get(e.reason, [])}]
+    staff = StaffIndex(project_ids, roles)
+    notify.queue_bulk(
+        [
+            notify.Message(
+                event="escalation_raised",
+                ticket=e.ticket,
+                user=user,
+                context={"reason": e.reason, "summary": e.summary, "escalation": e.pk},
+                key=f"esc{e.pk}",
+            )
+            for e in created
+            for user in staff.users(e.project_id, [*QUEUE_ROLES, *ALSO_TOLD.get(e.reason, [])])
+        ]
+    )
+    events = TimelineEvent.objects.bulk_create(
+        [TimelineEvent(ticket=e.ticket, at=now, verb=f"escalated_{e.reason}", note=e.summary[:200]) for e in created]
+    )
+    for event in events:  # the contract of ticket_event: one signal per timeline row
+        ticket_event.send(sender=Ticket, ticket=event.ticket, event=event)
+    return len(created)
+
+
+def detect_repeat_repair(ticket: Ticket) -> Escalation | None:
+    """A second repair at the same location of the same unit (``repeat_of`` is set at creation)."""
+    if ticket.repeat_of_id is None:
+        return None
+    earlier = ticket.repeat_of
+    where = ticket.location if ticket.location != Location.OTHER else f"other:{ticket.location_detail.lower()}"
+    return raise_escalation(
+        reason=Reason.REPEAT_REPAIR,
+        project_id=ticket.project_id,
+        subject_key=f"unit:{ticket.unit_id}:location:{where}",
+        summary=_("%(unit)s: another repair at %(location)s (earlier: %(earlier)s).")
+        % {"unit": ticket.unit, "location": ticket.get_location_display(), "earlier": earlier.number},
+        evidence=ticket_evidence(ticket, earlier),
+        ticket=ticket,
+        unit=ticket.unit,
+    )
+
+
+def detect_long_running_unit(ticket: Ticket) -> Escalation | None:
+    """New defects in a unit whose repairs have gone on for 2 months (an earlier ticket still open)."""
+    cutoff = add_months(ticket.created_at, -LONG_RUNNING_MONTHS)
+    oldest = (
+        Ticket.objects.filter(unit_id=ticket.unit_id, created_at__lte=cutoff)
+        .exclude(pk=ticket.pk)
+        .exclude(state__in=CLOSED_STATES)
+        .order_by("created_at", "pk")
+        .first()
+    )
+    if oldest is None:
+        return None
+    return raise_escalation(
+        reason=Reason.LONG_RUNNING_UNIT,
+        project_id=ticket.project_id,
+        subject_key=f"unit:{ticket.unit_id}",
+        summary=_("%(unit)s: repairs open since %(since)s and a new defect reported.")
+        % {"unit": ticket.unit, "since": timezone.localdate(oldest.created_at)},
+        evidence=ticket_evidence(ticket, oldest),
+        ticket=ticket,
+        unit=ticket.unit,
+    )
+
+
+def batch_defect_share(batch_id: int, category_id: int) -> tuple[int, int]:
+    """(units of the batch with a ticket of this category, units of the batch); cancelled tickets do not count."""
+    total = Unit.objects.filter(building__batch_id=batch_id).count()
+    affected = (
+        Ticket.objects.filter(unit__building__batch_id=batch_id, category_id=category_id)
+        .exclude(state=State.CANCELLED)
+        .values("unit_id")
+        .distinct()
+        .count()
+    )
+    return affected, total
+
+
+def detect_batch_defect(ticket: Ticket) -> Escalation | None:
+    """The same category of defect in at least 20 % of the units of one delivery batch."""
+    batch = ticket.unit.building.batch
+    affected, total = batch_defect_share(batch.pk, ticket.category_id)
+    if affected < BATCH_MIN_UNITS or affected * 100 < BATCH_SHARE_PERCENT * total:
+        return None
+    return raise_escalation(
+        reason=Reason.BATCH_DEFECT,
+        project_id=ticket.project_id,
+        subject_key=f"batch:{batch.pk}:category:{ticket.category_id}",
+        summary=_("%(batch)s: %(category)s in %(affected)s of %(total)s units.")
+        % {"batch": batch, "category": ticket.category, "affected": affected, "total": total},
+        evidence=[*ticket_evidence(ticket), {"affected_units": affected, "units": total}],
+        ticket=ticket,
+        batch=batch,
+        category=ticket.category,
+    )
+
+
+def detect_owner_unreachable(ticket: Ticket) -> Escalation | None:
+    """5 failed attempts to reach the owner with the completion notice: director and CS re-inspect jointly."""
+    failed = ContactAttempt.objects.filter(
+        ticket=ticket, purpose=ContactAttempt.Purpose.COMPLETION, reached=False
+    ).count()
+    if failed < UNREACHABLE_ATTEMPTS:
+        return None
+    return raise_escalation(
+        reason=Reason.OWNER_UNREACHABLE,
+        project_id=ticket.project_id,
+        subject_key=f"ticket:{ticket.pk}",
+        summary=_("%(ticket)s: owner not reached after %(n)s attempts; joint re-inspection by director and CS.")
+        % {"ticket": ticket.number, "n": failed},
+        evidence=[*ticket_evidence(ticket), {"failed_attempts": failed}],
+        ticket=ticket,
+    )
+
+
+def on_ticket_event(*, ticket: Ticket, verb: str) -> None:
+    """Run the detectors that a timeline event can trigger."""
+    if verb in ("reported", "created_as_repeat"):
+        detect_repeat_repair(ticket)
+        detect_long_running_unit(ticket)
+        detect_batch_defect(ticket)
+    elif verb == "contact_completion_not_reached":
+        detect_owner_unreachable(ticket)
+
+
+# --- services ---------------------------------------------------------------------------------
+
+
+def ticket_flag(*, ticket: Ticket, by, flag: str, note: str) -> Ticket:
+    """Set a flag on the ticket (with history and a timeline row) and raise its escalation."""
+    if flag not in FLAGS:
+        raise ServiceError(_("Unknown flag."), field="flag")
+    note = (note or "").strip()
+    if not note:
+        raise ServiceError(_("Please give a reason."), field="note")
+    if not (by.is_superuser or by.has_role(*FLAGGERS)):
+        raise NotPermitted()
+    with transaction.atomic():
+        locked = lock(ticket)
+        ensure_can_act(by, locked)
+        if locked.state == State.ARCHIVED:
+            raise NotAllowed()
+        if not getattr(locked, flag):
+            setattr(locked, flag, True)
+            locked._history_user = by
+            locked._change_reason = f"flag {flag}: {note}"[:100]
+            locked.save(update_fields=[flag])
+            timeline(locked, by, f"flag_{flag}", note=note[:200])
+        reason = FLAGS[flag]
+        if reason:
+            raise_escalation(
+                reason=reason,
+                project_id=locked.project_id,
+                subject_key=f"ticket:{locked.pk}",
+                summary=f"{locked.number}: {note}",
+                evidence=ticket_evidence(locked),
+                ticket=locked,
+                by=by,
+            )
+    return locked
+
+
+def escalation_raise(*, ticket: Ticket, by, reason: str, note: str) -> Escalation | None:
+    """Raise an escalation by hand, e.g. a complaint about contractor staff."""
+    if reason not in Reason.values:
+        raise ServiceError(_("Choose a reason."), field="reason")
+    note = (note or "").strip()
+    if not note:
+        raise ServiceError(_("Please give a reason."), field="note")
+    if not (by.is_superuser or by.has_role(*FLAGGERS)):
+        raise NotPermitted()
+    with transaction.atomic():
+        locked = lock(ticket)
+        ensure_can_act(by, locked)
+        return raise_escalation(
+            reason=reason,
+            project_id=locked.project_id,
+            subject_key=f"ticket:{locked.pk}",
+            summary=f"{locked.number}: {note}",
+            evidence=ticket_evidence(locked),
+            ticket=locked,
+            by=by,
+        )
+
+
+def _lock_escalation(escalation: Escalation, by) -> Escalation:
+    locked = Escalation.objects.select_for_update().get(pk=escalation.pk)
+    if not can_see_project(by, locked.project_id):
+        raise OutOfScope()
+    return locked
+
+
+def _may_follow(by, escalation: Escalation) -> bool:
+    return by.is_superuser or by.has_role(*QUEUE_ROLES) or escalation.assignee_id == by.pk
+
+
+@transaction.atomic
+def escalation_assign(*, escalation: Escalation, by, assignee: User, note: str = "") -> Escalation:
+    """The project GM names the person who follows the escalation; it is then being followed."""
+    locked = _lock_escalation(escalation, by)
+    if not (by.is_superuser or by.has_role(Role.PROJECT_GM)):
+        raise NotPermitted()
+    if locked.status == Escalation.Status.RESOLVED:
+        raise NotAllowed()
+    if not assignee.is_active or not assignee.projects.filter(pk=locked.project_id).exists():
+        raise ServiceError(_("The person does not serve this project."), field="assignee")
+    locked.assignee = assignee
+    locked.assigned_by = by
+    locked.assigned_at = timezone.now()
+    if locked.status == Escalation.Status.OPEN:
+        locked.acknowledge()
+    locked._history_user = by
+    locked._change_reason = note or "assigned"
+    locked.save()
+    notify.queue(
+        "escalation_assigned",
+        ticket=locked.ticket,
+        users=[assignee],
+        context={"reason": locked.reason, "summary": locked.summary, "escalation": locked.pk, "note": note},
+        key=f"esc{locked.pk}:{assignee.pk}",
+    )
+    return locked
+
+
+@transaction.atomic
+def escalation_acknowledge(*, escalation: Escalation, by) -> Escalation:
+    """The director, the GM or the named person takes the escalation up."""
+    locked = _lock_escalation(escalation, by)
+    if not _may_follow(by, locked):
+        raise NotPermitted()
+    if locked.status != Escalation.Status.OPEN:
+        raise NotAllowed()
+    locked.acknowledge()
+    locked._history_user = by
+    locked.save()
+    return locked
+
+
+@transaction.atomic
+def escalation_resolve(*, escalation: Escalation, by, note: str) -> Escalation:
+    """Close the escalation with what was done."""
+    note = (note or "").strip()
+    if not note:
+        raise ServiceError(_("Please say how it was resolved."), field="note")
+    locked = _lock_escalation(escalation, by)
+    if not _may_follow(by, locked):
+        raise NotPermitted()
+    if locked.status == Escalation.Status.RESOLVED:
+        raise NotAllowed()
+    locked.resolve(note=note)
+    locked._history_user = by
+    locked.save()
+    return locked
