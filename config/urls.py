@@ -12,5 +12,6 @@ urlpatterns = [
     path("", include("warranty.urls")),
     path("", include("tickets.urls")),
     path("", include(("tickets.urls_escalations", "escalations"))),
+    path("callbacks/", include("callbacks.urls")),
     path("admin/", admin.site.urls),
 ]
