@@ -13,5 +13,6 @@ urlpatterns = [
     path("", include("tickets.urls")),
     path("", include(("tickets.urls_escalations", "escalations"))),
     path("callbacks/", include("callbacks.urls")),
+    path("reports/", include("tickets.urls_reporting")),
     path("admin/", admin.site.urls),
 ]

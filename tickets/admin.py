@@ -257,3 +257,6 @@ class OutboxMessageAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+from . import admin_reporting  # noqa: E402,F401  (registers the daily-report admins)

@@ -44,3 +44,13 @@ def start_ledger_clocks():
     from .sla import ensure_ledger_clocks
 
     return ensure_ledger_clocks()
+
+
+@shared_task(ignore_result=True)
+def send_daily_reports(day: str | None = None):
+    """Daily at DAILY_REPORT_TIME: each project's F03 report, sent at most once per project and day."""
+    import datetime as dt
+
+    from .reporting.daily import send_all_daily_reports
+
+    return send_all_daily_reports(day=dt.date.fromisoformat(day) if day else None)
