@@ -100,7 +100,7 @@ def _ticket_row(t: Ticket, *, now: dt.datetime | None = None) -> dict:
 
 
 def daily_report_build(project: Project, day: dt.date, *, now: dt.datetime | None = None) -> dict:
-    """Everything F03 shows for ``project`` on ``day``, as JSON. Thirteen queries whatever the data size.
+    """Everything F03 shows for ``project`` on ``day``, as JSON. Eleven queries whatever the data size.
 
     Sections: received that day; in progress (open now: intake to sign-off) with age, state and
     steward; completed (signed off) that day; owners told the work was finished (completion notices,
