@@ -32,6 +32,12 @@ from tickets.models import Appointment, DispatchNotice, Report, SlaClock, SlaPol
 SH = ZoneInfo("Asia/Shanghai")
 
 
+def data_queries(ctx) -> list[str]:
+    """Captured SQL without the transaction bookkeeping (savepoints, SET LOCAL jit)."""
+    skip = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT", "SET LOCAL")
+    return [q["sql"] for q in ctx.captured_queries if not q["sql"].startswith(skip)]
+
+
 def at(text: str) -> dt.datetime:
     """'2026-03-02 10:00' in Shanghai time."""
     return dt.datetime.fromisoformat(text).replace(tzinfo=SH)

@@ -33,7 +33,7 @@ from ..models import (
     State,
     Ticket,
 )
-from .kpis import local_day_bounds
+from .kpis import local_day_bounds, reporting_reads
 
 logger = logging.getLogger(__name__)
 
@@ -99,6 +99,7 @@ def _ticket_row(t: Ticket, *, now: dt.datetime | None = None) -> dict:
     return row
 
 
+@reporting_reads()
 def daily_report_build(project: Project, day: dt.date, *, now: dt.datetime | None = None) -> dict:
     """Everything F03 shows for ``project`` on ``day``, as JSON. Eleven queries whatever the data size.
 

@@ -11,18 +11,20 @@ Asia/Shanghai (the active time zone), so a ticket logged at 23:59 Shanghai time 
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from django.db import connection, transaction
 from django.db.models import (
-    Avg,
     Count,
     Exists,
     F,
     OuterRef,
     Q,
     QuerySet,
+    Sum,
 )
-from django.db.models.functions import TruncMonth, TruncQuarter, TruncWeek
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from callbacks.models import DIMENSIONS, Callback, Satisfaction
@@ -81,6 +83,20 @@ class Filters:
         return qs.filter(**{f"{column}__gte": self.start, f"{column}__lt": self.end})
 
 
+@contextmanager
+def reporting_reads():
+    """A transaction for a page's worth of reporting queries; on PostgreSQL with JIT compilation off.
+
+    Each query scans at most some ten thousand rows per project and period; compiling it costs more
+    (50–70 ms a query in bench/report_dashboard.py) than it saves. Also usable as a decorator.
+    """
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL jit = off")
+        yield
+
+
 def local_day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
     """[00:00, next 00:00) of ``day`` in the active time zone (Asia/Shanghai)."""
     tz = timezone.get_current_timezone()
@@ -94,10 +110,91 @@ def period_bounds(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.dateti
     return local_day_bounds(first)[0], local_day_bounds(last)[1]
 
 
-# --- satisfaction -----------------------------------------------------------------------------
+# --- the per-day series ------------------------------------------------------------------------
+# Satisfaction, first-time fix, repeat repairs, mean days to sign-off and their trends are all sums
+# over local days: four grouped queries give one row per day of the period (at most the period's
+# length, whatever the number of tickets), and every measure and trend below adds those rows up.
+# The dashboard computes the series once and hands it to each measure.
+
+DAY_FIELDS = (
+    "reported",
+    "repeats",
+    "signed_off",
+    "signoff_seconds",
+    "ftf_num",
+    "ftf_den",
+    "sat_num",
+    "sat_den",
+    *(f"{d}_{part}" for d in DIMENSIONS for part in ("num", "den")),
+)
 
 
-def satisfaction(f: Filters) -> dict[str, Rate]:
+def _answer_conditions(prefix: str = "") -> tuple[Q, Q, dict[str, tuple[Q, Q]]]:
+    """(answered at least one dimension, every answered dimension satisfied, per dimension (satisfied, answered))."""
+    answered_any, not_all = Q(), Q()
+    per_dim = {}
+    for dim in DIMENSIONS:
+        answered = ~Q(**{f"{prefix}{dim}": ""})
+        satisfied = Q(**{f"{prefix}{dim}": Satisfaction.SATISFIED})
+        answered_any |= answered
+        not_all |= answered & ~satisfied
+        per_dim[dim] = (satisfied, answered)
+    return answered_any, answered_any & ~not_all, per_dim
+
+
+def day_series(f: Filters) -> dict[dt.date, dict[str, int | float]]:
+    """One row per local day of the period with the counts every rate below is made of. Four queries."""
+    days: dict[dt.date, dict] = {}
+
+    def day(value) -> dict:
+        key = value.date() if isinstance(value, dt.datetime) else value
+        return days.setdefault(key, dict.fromkeys(DAY_FIELDS, 0))
+
+    for row in (
+        f.in_period(f.tickets(), "created_at")
+        .annotate(d=TruncDate("created_at"))
+        .values("d")
+        .annotate(n=Count("pk"), r=Count("pk", filter=Q(repeat_of__isnull=False)))
+    ):
+        day(row["d"]).update(reported=row["n"], repeats=row["r"])
+    for row in (
+        f.in_period(f.tickets().filter(signed_off_at__isnull=False), "signed_off_at")
+        .annotate(d=TruncDate("signed_off_at"))
+        .values("d")
+        .annotate(n=Count("pk"), total=Sum(F("signed_off_at") - F("created_at")))
+    ):
+        day(row["d"]).update(signed_off=row["n"], signoff_seconds=row["total"].total_seconds())
+    has_repeat = Exists(Ticket.objects.filter(repeat_of=OuterRef("pk")))
+    for row in (
+        f.in_period(
+            f.tickets().filter(state=State.ARCHIVED, resolution__in=[Resolution.RESOLVED, Resolution.UNRESOLVED]),
+            "closed_at",
+        )
+        .annotate(d=TruncDate("closed_at"), rep=has_repeat)
+        .values("d")
+        .annotate(den=Count("pk"), num=Count("pk", filter=Q(resolution=Resolution.RESOLVED, rep=False)))
+    ):
+        day(row["d"]).update(ftf_num=row["num"], ftf_den=row["den"])
+    answered_any, all_satisfied, per_dim = _answer_conditions()
+    aggregates = {"sat_den": Count("pk", filter=answered_any), "sat_num": Count("pk", filter=all_satisfied)}
+    for dim, (satisfied, answered) in per_dim.items():
+        aggregates[f"{dim}_num"] = Count("pk", filter=satisfied)
+        aggregates[f"{dim}_den"] = Count("pk", filter=answered)
+    for row in (
+        f.in_period(Callback.objects.filter(ticket__in=f.tickets(), reached=True), "called_at")
+        .annotate(d=TruncDate("called_at"))
+        .values("d")
+        .annotate(**aggregates)
+    ):
+        day(row["d"]).update({k: row[k] for k in aggregates})
+    return days
+
+
+def _total(days: dict[dt.date, dict], *fields: str) -> list[float]:
+    return [sum(row[name] for row in days.values()) for name in fields]
+
+
+def satisfaction(f: Filters, days: dict | None = None) -> dict[str, Rate]:
     """Satisfaction rate, per dimension and overall (target ≥ 90 %).
 
     Callbacks counted: owner reached, called in the period, on tickets of the filter.
@@ -107,20 +204,10 @@ def satisfaction(f: Filters) -> dict[str, Rate]:
     - ``overall``: callbacks whose every answered dimension is "satisfied" / callbacks that answered
       at least one dimension.
     """
-    qs = f.in_period(Callback.objects.filter(ticket__in=f.tickets(), reached=True), "called_at")
-    answered_any = Q()
-    not_all_satisfied = Q()
-    aggregates = {}
-    for dim in DIMENSIONS:
-        answered = ~Q(**{dim: ""})
-        answered_any |= answered
-        not_all_satisfied |= answered & ~Q(**{dim: Satisfaction.SATISFIED})
-        aggregates[f"{dim}_num"] = Count("pk", filter=Q(**{dim: Satisfaction.SATISFIED}))
-        aggregates[f"{dim}_den"] = Count("pk", filter=answered)
-    aggregates["overall_den"] = Count("pk", filter=answered_any)
-    aggregates["overall_num"] = Count("pk", filter=answered_any & ~not_all_satisfied)
-    row = qs.aggregate(**aggregates)
-    return {key: Rate(row[f"{key}_num"], row[f"{key}_den"]) for key in (*DIMENSIONS, "overall")}
+    days = day_series(f) if days is None else days
+    rates = {dim: Rate(*map(int, _total(days, f"{dim}_num", f"{dim}_den"))) for dim in DIMENSIONS}
+    rates["overall"] = Rate(*map(int, _total(days, "sat_num", "sat_den")))
+    return rates
 
 
 # --- on time ---------------------------------------------------------------------------------
@@ -134,7 +221,11 @@ def on_time(f: Filters) -> dict[str, Rate]:
     at or before their due time / decided clocks. A clock that stopped late counts once, when it
     stopped. Keys are the policy codes; policies without decided clocks are left out.
     """
-    qs = SlaClock.objects.filter(ticket__in=f.tickets())
+    qs = SlaClock.objects.filter(ticket__isnull=False)
+    if f.batch_id:
+        qs = qs.filter(ticket__in=f.tickets())
+    elif f.project_ids is not None:
+        qs = qs.filter(project_id__in=f.project_ids)  # the clock's own project column: no join
     stopped_in = Q(stopped_at__gte=f.start, stopped_at__lt=f.end)
     overdue_in = Q(stopped_at__isnull=True, due_at__gte=f.start, due_at__lt=min(f.end, f.now))
     rows = (
@@ -153,40 +244,30 @@ def on_time_labels(rates: dict[str, Rate]) -> list[dict]:
 # --- fixes and repeats -----------------------------------------------------------------------
 
 
-def first_time_fix(f: Filters) -> Rate:
+def first_time_fix(f: Filters, days: dict | None = None) -> Rate:
     """First-time-fix rate.
 
     Tickets archived in the period after a repair was judged at the callback (resolution
-    "resolved", or "not resolved" when the callback reopened it): those resolved that no later
-    ticket references as ``repeat_of`` / all of them. Tickets resolved by phone guidance or closed
-    as unreachable are not repairs judged by the owner and are left out.
+    "resolved", or "not resolved" when the callback reopened it): those resolved that no ticket
+    references as ``repeat_of`` / all of them. Tickets resolved by phone guidance or closed as
+    unreachable are not repairs judged by the owner and are left out.
     """
-    has_repeat = Exists(Ticket.objects.filter(repeat_of=OuterRef("pk")))
-    qs = f.in_period(
-        f.tickets().filter(state=State.ARCHIVED, resolution__in=[Resolution.RESOLVED, Resolution.UNRESOLVED]),
-        "closed_at",
-    ).annotate(rep=has_repeat)
-    row = qs.aggregate(den=Count("pk"), num=Count("pk", filter=Q(resolution=Resolution.RESOLVED, rep=False)))
-    return Rate(row["num"], row["den"])
+    days = day_series(f) if days is None else days
+    return Rate(*map(int, _total(days, "ftf_num", "ftf_den")))
 
 
-def repeat_repair(f: Filters) -> Rate:
+def repeat_repair(f: Filters, days: dict | None = None) -> Rate:
     """Repeat-repair rate: tickets reported in the period with ``repeat_of`` set (a second repair of the
     same defect or location) / tickets reported in the period."""
-    row = f.in_period(f.tickets(), "created_at").aggregate(
-        den=Count("pk"), num=Count("pk", filter=Q(repeat_of__isnull=False))
-    )
-    return Rate(row["num"], row["den"])
+    days = day_series(f) if days is None else days
+    return Rate(*map(int, _total(days, "repeats", "reported")))
 
 
-def mean_days_to_signoff(f: Filters) -> float | None:
+def mean_days_to_signoff(f: Filters, days: dict | None = None) -> float | None:
     """Mean days from the report to sign-off, over tickets signed off in the period (one decimal)."""
-    row = f.in_period(f.tickets().filter(signed_off_at__isnull=False), "signed_off_at").aggregate(
-        mean=Avg(F("signed_off_at") - F("created_at"))
-    )
-    if row["mean"] is None:
-        return None
-    return round(row["mean"].total_seconds() / 86400, 1)
+    days = day_series(f) if days is None else days
+    seconds, n = _total(days, "signoff_seconds", "signed_off")
+    return round(seconds / n / 86400, 1) if n else None
 
 
 def open_by_age(f: Filters) -> list[dict]:
@@ -204,86 +285,41 @@ def open_by_age(f: Filters) -> list[dict]:
 
 # --- trends ----------------------------------------------------------------------------------
 
-TRUNC = {"week": TruncWeek, "month": TruncMonth, "quarter": TruncQuarter}
+
+def period_start(day: dt.date, by: str) -> dt.date:
+    """The Monday of the week, the first day of the month or of the quarter."""
+    if by == "week":
+        return day - dt.timedelta(days=day.weekday())
+    if by == "month":
+        return day.replace(day=1)
+    if by == "quarter":
+        return dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+    raise ValueError(by)
 
 
-def _bucket(value) -> dt.date:
-    return value.date() if isinstance(value, dt.datetime) else value
-
-
-def trend(f: Filters, by: str = "week") -> list[dict]:
-    """Per week (Monday), month or quarter of the period: tickets reported, tickets signed off,
-    repeat tickets reported, callbacks reached with an overall answer and those satisfied
-    (as in :func:`satisfaction`), and tickets archived after a judged repair and those fixed first
-    time (as in :func:`first_time_fix`). Four grouped queries."""
-    trunc = TRUNC[by]
-    rows: dict[dt.date, dict] = {}
-
-    def slot(key) -> dict:
-        key = _bucket(key)
-        return rows.setdefault(
-            key,
+def trend(f: Filters, by: str = "week", days: dict | None = None) -> list[dict]:
+    """Per week (from Monday), month or quarter of the period, the day series added up: tickets
+    reported and repeats among them, tickets signed off and their mean days to sign-off, the overall
+    satisfaction and the first-time fix (as defined above). Only periods with some activity appear."""
+    days = day_series(f) if days is None else days
+    periods: dict[dt.date, dict] = {}
+    for day, row in days.items():
+        total = periods.setdefault(period_start(day, by), dict.fromkeys(DAY_FIELDS, 0))
+        for name in DAY_FIELDS:
+            total[name] += row[name]
+    result = []
+    for key in sorted(periods):
+        s = periods[key]
+        result.append(
             {
                 "period": key,
-                "reported": 0,
-                "repeats": 0,
-                "signed_off": 0,
-                "mean_days": None,
-                "sat_num": 0,
-                "sat_den": 0,
-                "ftf_num": 0,
-                "ftf_den": 0,
-            },
+                **{name: (int(v) if name != "signoff_seconds" else v) for name, v in s.items()},
+                "mean_days": round(s["signoff_seconds"] / s["signed_off"] / 86400, 1) if s["signed_off"] else None,
+                "satisfaction": Rate(s["sat_num"], s["sat_den"]),
+                "first_time_fix": Rate(s["ftf_num"], s["ftf_den"]),
+                "repeat_rate": Rate(s["repeats"], s["reported"]),
+            }
         )
-
-    for row in (
-        f.in_period(f.tickets(), "created_at")
-        .annotate(p=trunc("created_at"))
-        .values("p")
-        .annotate(n=Count("pk"), r=Count("pk", filter=Q(repeat_of__isnull=False)))
-    ):
-        s = slot(row["p"])
-        s["reported"], s["repeats"] = row["n"], row["r"]
-    for row in (
-        f.in_period(f.tickets().filter(signed_off_at__isnull=False), "signed_off_at")
-        .annotate(p=trunc("signed_off_at"))
-        .values("p")
-        .annotate(n=Count("pk"), mean=Avg(F("signed_off_at") - F("created_at")))
-    ):
-        s = slot(row["p"])
-        s["signed_off"] = row["n"]
-        s["mean_days"] = round(row["mean"].total_seconds() / 86400, 1) if row["mean"] is not None else None
-    answered_any, not_all = Q(), Q()
-    for dim in DIMENSIONS:
-        answered_any |= ~Q(**{dim: ""})
-        not_all |= ~Q(**{dim: ""}) & ~Q(**{dim: Satisfaction.SATISFIED})
-    for row in (
-        f.in_period(Callback.objects.filter(ticket__in=f.tickets(), reached=True), "called_at")
-        .annotate(p=trunc("called_at"))
-        .values("p")
-        .annotate(den=Count("pk", filter=answered_any), num=Count("pk", filter=answered_any & ~not_all))
-    ):
-        s = slot(row["p"])
-        s["sat_num"], s["sat_den"] = row["num"], row["den"]
-    has_repeat = Exists(Ticket.objects.filter(repeat_of=OuterRef("pk")))
-    for row in (
-        f.in_period(
-            f.tickets().filter(state=State.ARCHIVED, resolution__in=[Resolution.RESOLVED, Resolution.UNRESOLVED]),
-            "closed_at",
-        )
-        .annotate(p=trunc("closed_at"), rep=has_repeat)
-        .values("p")
-        .annotate(den=Count("pk"), num=Count("pk", filter=Q(resolution=Resolution.RESOLVED, rep=False)))
-    ):
-        s = slot(row["p"])
-        s["ftf_num"], s["ftf_den"] = row["num"], row["den"]
-    result = []
-    for key in sorted(rows):
-        s = rows[key]
-        s["satisfaction"] = Rate(s["sat_num"], s["sat_den"])
-        s["first_time_fix"] = Rate(s["ftf_num"], s["ftf_den"])
-        s["repeat_rate"] = Rate(s["repeats"], s["reported"])
-        result.append(s)
     return result
 
 
@@ -363,10 +399,7 @@ def contractor_scorecards(f: Filters) -> list[dict]:
     """
     tickets = f.in_period(f.tickets().filter(repairing_contractor__isnull=False), "created_at")
     has_repeat = Exists(Ticket.objects.filter(repeat_of=OuterRef("pk")))
-    answered_any, not_all = Q(), Q()
-    for dim in DIMENSIONS:
-        answered_any |= ~Q(**{f"callback__{dim}": ""})
-        not_all |= ~Q(**{f"callback__{dim}": ""}) & ~Q(**{f"callback__{dim}": Satisfaction.SATISFIED})
+    answered_any, all_satisfied, _per_dim = _answer_conditions("callback__")
     answered_any &= Q(callback__reached=True)
     cards: dict[int, dict] = {}
 
@@ -380,10 +413,11 @@ def contractor_scorecards(f: Filters) -> list[dict]:
         tickets.annotate(rep=has_repeat)
         .values("repairing_contractor_id")
         .annotate(
-            jobs=Count("pk", distinct=True),
-            repeats=Count("pk", filter=Q(rep=True), distinct=True),
-            sat_den=Count("callback", filter=answered_any, distinct=True),
-            sat_num=Count("callback", filter=answered_any & ~not_all, distinct=True),
+            # One callback per ticket at most (one-to-one), so the join does not multiply rows.
+            jobs=Count("pk"),
+            repeats=Count("pk", filter=Q(rep=True)),
+            sat_den=Count("callback", filter=answered_any),
+            sat_num=Count("callback", filter=answered_any & all_satisfied),
         )
     ):
         c = card(row["repairing_contractor_id"])
@@ -466,13 +500,14 @@ def repeat_locations(f: Filters, limit: int = 100) -> list[dict]:
     ]
 
 
-def summary(f: Filters) -> dict:
-    """Every headline measure of the dashboard at once."""
+def summary(f: Filters, days: dict | None = None) -> dict:
+    """Every headline measure of the dashboard at once (the day series read once)."""
+    days = day_series(f) if days is None else days
     return {
-        "satisfaction": satisfaction(f),
+        "satisfaction": satisfaction(f, days),
         "on_time": on_time_labels(on_time(f)),
-        "first_time_fix": first_time_fix(f),
-        "repeat_repair": repeat_repair(f),
-        "mean_days_to_signoff": mean_days_to_signoff(f),
+        "first_time_fix": first_time_fix(f, days),
+        "repeat_repair": repeat_repair(f, days),
+        "mean_days_to_signoff": mean_days_to_signoff(f, days),
         "open_by_age": open_by_age(f),
     }

@@ -100,11 +100,13 @@ def filters_from(request, *, default=None) -> tuple[kpis.Filters, FilterForm, di
 # --- dashboard ---------------------------------------------------------------------------------
 
 
+@kpis.reporting_reads()
 def dashboard_data(f: kpis.Filters) -> dict:
     """Everything the dashboard shows, in a fixed number of queries."""
-    weekly = kpis.trend(f, "week")
-    monthly = kpis.trend(f, "month")
-    summary = kpis.summary(f)
+    days = kpis.day_series(f)
+    weekly = kpis.trend(f, "week", days)
+    monthly = kpis.trend(f, "month", days)
+    summary = kpis.summary(f, days)
     return {
         **summary,
         "weekly": weekly,
@@ -234,14 +236,16 @@ def statistics(request, kind: str):
     if kind not in ("month", "quarter"):
         raise Http404
     f, form, chosen = filters_from(request, default=_year_period)
-    rows = kpis.trend(f, kind)
+    with kpis.reporting_reads():
+        days = kpis.day_series(f)
+    rows = kpis.trend(f, kind, days)
     totals = {
         "reported": sum(r["reported"] for r in rows),
         "signed_off": sum(r["signed_off"] for r in rows),
         "repeats": sum(r["repeats"] for r in rows),
         "satisfaction": kpis.Rate(sum(r["sat_num"] for r in rows), sum(r["sat_den"] for r in rows)),
         "first_time_fix": kpis.Rate(sum(r["ftf_num"] for r in rows), sum(r["ftf_den"] for r in rows)),
-        "mean_days": kpis.mean_days_to_signoff(f),
+        "mean_days": kpis.mean_days_to_signoff(f, days),
     }
     totals["repeat_rate"] = kpis.Rate(totals["repeats"], totals["reported"])
     return render(
@@ -262,7 +266,9 @@ def statistics(request, kind: str):
 def warnings(request):
     _require(request.user, DASHBOARD_ROLES)
     f, form, chosen = filters_from(request, default=lambda today: (today - dt.timedelta(days=364), today))
-    heat = kpis.heat_map(f)
+    with kpis.reporting_reads():
+        heat = kpis.heat_map(f)
+        repeat_locations = kpis.repeat_locations(f)
     return render(
         request,
         "reporting/warnings.html",
@@ -270,7 +276,7 @@ def warnings(request):
             "form": form,
             "chosen": chosen,
             "systemic": heat["warnings"],
-            "repeat_locations": kpis.repeat_locations(f),
+            "repeat_locations": repeat_locations,
             "threshold": int(kpis.SYSTEMIC_SHARE * 100),
         },
     )
