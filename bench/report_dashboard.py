@@ -339,8 +339,6 @@ def seed(n: int) -> tuple:
     )
     clocks = list(SlaClock.objects.filter(project=project).order_by("-pk")[:400])
     SlaAlert.objects.bulk_create(SlaAlert(clock=c, level="breach", at=now - dt.timedelta(hours=3)) for c in clocks)
-    with connection.cursor() as cur:
-        cur.execute("ANALYZE")
     print(f"seeded {n} tickets in {time.perf_counter() - t0:.1f} s")
     return project, users["director"]
 
@@ -369,6 +367,8 @@ def main() -> None:
     ensure_reference_data()
     with transaction.atomic():
         project, director = seed(args.tickets)
+    with connection.cursor() as cur:  # outside the transaction: clear dead rows of a re-seed, fresh statistics
+        cur.execute("VACUUM ANALYZE")
 
     from django.conf import settings
 
