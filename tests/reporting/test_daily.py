@@ -11,7 +11,15 @@ from django.test.utils import CaptureQueriesContext
 
 from callbacks.models import Callback
 from tests.factories import UserFactory
-from tickets.models import ContactAttempt, DailyReport, Escalation, ReportRecipient, SlaAlert, SlaClock
+from tickets.models import (
+    ContactAttempt,
+    DailyReport,
+    Escalation,
+    ReportRecipient,
+    SlaAlert,
+    SlaClock,
+    WorkLog,
+)
 from tickets.reporting import daily
 from tickets.tasks import send_daily_reports
 
@@ -107,6 +115,9 @@ def full_day(month):
         month.project, month.a[4], 50, created=at("2026-03-10 09:00"), cat="fitout", location="study",
         state="callback", signed_off_at=at("2026-03-12 16:00"), steward=w.users["steward"],
     )  # fmt: skip
+    WorkLog.objects.create(
+        ticket=t4, kind="progress", at=at("2026-03-12 15:00"), by=w.users["steward"], note="旧管已拆除"
+    )
     clock = make_clock(t4, "first_contact", due=at("2026-03-12 12:00"))
     SlaAlert.objects.create(clock=clock, level="breach", at=at("2026-03-12 12:01"))
     Escalation.objects.create(
@@ -132,6 +143,7 @@ def test_html_contains_every_section(month):
     assert "小区门禁卡失灵" in html  # non-warranty issue at the callback
     assert "车库地坪不在保修范围" in html  # referred out of warranty
     assert "厨房二次维修" in html  # open escalation
+    assert "2026-03-12 15:00 旧管已拆除" in html  # the latest progress of an open ticket
     assert "<script" not in html
     assert "<style" not in html  # inline CSS only: mail clients drop style blocks
     assert [a["is_breach"] for a in r["sla"]] == [True]

@@ -15,7 +15,7 @@ import logging
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -32,6 +32,7 @@ from ..models import (
     SlaAlert,
     State,
     Ticket,
+    WorkLog,
 )
 from .kpis import local_day_bounds, reporting_reads
 
@@ -103,8 +104,8 @@ def _ticket_row(t: Ticket, *, now: dt.datetime | None = None) -> dict:
 def daily_report_build(project: Project, day: dt.date, *, now: dt.datetime | None = None) -> dict:
     """Everything F03 shows for ``project`` on ``day``, as JSON. Eleven queries whatever the data size.
 
-    Sections: received that day; in progress (open now: intake to sign-off) with age, state and
-    steward; completed (signed off) that day; owners told the work was finished (completion notices,
+    Sections: received that day; in progress (open now: intake to sign-off) with age, state,
+    steward and the latest work-log entry; completed (signed off) that day; owners told the work was finished (completion notices,
     reached or not); callbacks made that day with their answers; SLA warnings and breaches raised
     that day; open escalations; non-warranty issues (raised at callbacks, and tickets referred out of
     warranty) that day; totals for the day and week to date (Monday to the day).
@@ -116,7 +117,14 @@ def daily_report_build(project: Project, day: dt.date, *, now: dt.datetime | Non
     tickets = Ticket.objects.filter(project=project).select_related("unit", "category", "steward")
 
     received = list(tickets.filter(created_at__gte=start, created_at__lt=end).order_by("created_at", "id")[:MAX_ROWS])
-    open_qs = tickets.filter(state__in=OPEN_STATES).order_by("created_at", "id")
+    latest_log = WorkLog.objects.filter(ticket=OuterRef("pk")).order_by("-at", "-id")
+    open_qs = (
+        tickets.filter(state__in=OPEN_STATES)
+        .annotate(
+            last_log_at=Subquery(latest_log.values("at")[:1]), last_log_note=Subquery(latest_log.values("note")[:1])
+        )
+        .order_by("created_at", "id")
+    )
     in_progress = list(open_qs[:MAX_OPEN_ROWS])
     completed = list(
         tickets.filter(signed_off_at__gte=start, signed_off_at__lt=end).order_by("signed_off_at", "id")[:MAX_ROWS]
@@ -182,7 +190,10 @@ def daily_report_build(project: Project, day: dt.date, *, now: dt.datetime | Non
         "number": report_number(project, day),
         "built_at": _t(now),
         "received": [_ticket_row(t) for t in received],
-        "in_progress": [_ticket_row(t, now=as_of) for t in in_progress],
+        "in_progress": [
+            {**_ticket_row(t, now=as_of), "last_log_at": _t(t.last_log_at), "last_log": (t.last_log_note or "")[:60]}
+            for t in in_progress
+        ],
         "in_progress_more": max(counts["open_now"] - len(in_progress), 0),
         "completed": [{**_ticket_row(t), "signed_off_at": _t(t.signed_off_at)} for t in completed],
         "notified": [
