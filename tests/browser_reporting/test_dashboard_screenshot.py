@@ -51,3 +51,38 @@ def test_dashboard_screenshot(live_server, month):  # noqa: F811
         finally:
             browser.close()
     assert ARTIFACT.stat().st_size > 10_000
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_daily_report_and_statistics_screenshots(live_server, month):  # noqa: F811
+    """A kept F03 report and the monthly statistics render in Chromium (artifacts for review)."""
+    import datetime as dt
+
+    from playwright.sync_api import sync_playwright
+
+    from tests.reporting.conftest import at
+    from tickets.reporting.daily import daily_report_send
+
+    report = daily_report_send(project=month.project, day=dt.date(2026, 3, 12), now=at("2026-03-12 18:00"))
+    client = Client()
+    client.force_login(month.world.users["director"])
+    session = client.cookies[settings.SESSION_COOKIE_NAME].value
+    pages = {
+        "daily_report.png": reverse("reporting:daily_detail", args=[report.pk]),
+        "statistics_month.png": reverse("reporting:statistics_month") + "?start=2026-01-01&end=2026-06-30",
+        "warnings.png": reverse("reporting:warnings") + "?start=2026-03-01&end=2026-03-31",
+    }
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+            context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}])
+            page = context.new_page()
+            for name, path in pages.items():
+                response = page.goto(live_server.url + path)
+                assert response.status == 200, path
+                page.screenshot(path=str(ARTIFACT.parent / name), full_page=True)
+            assert page.locator("#systemic tbody tr.rp-hot").count() == 1
+        finally:
+            browser.close()

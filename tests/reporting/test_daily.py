@@ -98,7 +98,9 @@ def test_totals_and_week_to_date(month):
     assert (t["completed_day"], t["completed_week"]) == (0, 1)
     assert (t["closed_day"], t["closed_week"]) == (1, 3)
     assert (t["callbacks_day"], t["callbacks_week"]) == (1, 1)  # T2's callback was on Sunday the 8th
-    assert t["open_now"] == 5  # T4 T5 T7 T8 T10 as they stand today
+    assert t["open_now"] == 2  # open as they stand today and reported by the 12th: T4, T10
+    assert [row["number"] for row in r["in_progress"]] == [month.t[10].number, month.t[4].number]
+    assert [row["age_days"] for row in r["in_progress"]] == [70, 0]  # from the report to 18:00 on the 12th
     assert r["number"] == "F03-YQF-20260312"
 
 

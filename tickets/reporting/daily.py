@@ -119,7 +119,8 @@ def daily_report_build(project: Project, day: dt.date, *, now: dt.datetime | Non
     received = list(tickets.filter(created_at__gte=start, created_at__lt=end).order_by("created_at", "id")[:MAX_ROWS])
     latest_log = WorkLog.objects.filter(ticket=OuterRef("pk")).order_by("-at", "-id")
     open_qs = (
-        tickets.filter(state__in=OPEN_STATES)
+        # Open now and reported by the end of the day (a report rebuilt for a past day lists no later tickets).
+        tickets.filter(state__in=OPEN_STATES, created_at__lt=end)
         .annotate(
             last_log_at=Subquery(latest_log.values("at")[:1]), last_log_note=Subquery(latest_log.values("note")[:1])
         )
@@ -162,8 +163,8 @@ def daily_report_build(project: Project, day: dt.date, *, now: dt.datetime | Non
         completed_week=Count("pk", filter=Q(signed_off_at__gte=week_start, signed_off_at__lt=end)),
         closed_day=Count("pk", filter=Q(closed_at__gte=start, closed_at__lt=end)),
         closed_week=Count("pk", filter=Q(closed_at__gte=week_start, closed_at__lt=end)),
-        open_now=Count("pk", filter=Q(state__in=OPEN_STATES)),
-        awaiting_callback=Count("pk", filter=Q(state=State.CALLBACK)),
+        open_now=Count("pk", filter=Q(state__in=OPEN_STATES, created_at__lt=end)),
+        awaiting_callback=Count("pk", filter=Q(state=State.CALLBACK, created_at__lt=end)),
         open_over_7_days=Count("pk", filter=Q(state__in=OPEN_STATES, created_at__lt=as_of - dt.timedelta(days=7))),
     )
     cb_counts = (
