@@ -198,6 +198,31 @@ def test_a_failed_send_keeps_nothing_and_the_next_run_sends(month, monkeypatch):
     assert len(mail.outbox) == 1
 
 
+@time_machine.travel(at("2026-03-12 18:00"), tick=False)
+def test_the_task_retries_the_same_day_when_a_project_fails(month, monkeypatch):
+    """YQF's send fails: LW is still sent, and the task asks Celery to retry 2026-03-12."""
+    from celery.exceptions import Retry
+
+    give_emails(month.world)
+    real_send = daily.daily_report_send
+
+    def flaky(*, project, **kwargs):
+        if project.code == "YQF":
+            raise ConnectionRefusedError("smtp down")
+        return real_send(project=project, **kwargs)
+
+    monkeypatch.setattr(daily, "daily_report_send", flaky)
+    retried = []
+    monkeypatch.setattr(send_daily_reports, "retry", lambda **kw: retried.append(kw) or Retry("retry", None))
+    with pytest.raises(Retry):
+        send_daily_reports()
+    assert retried[0]["kwargs"] == {"day": "2026-03-12"}
+    assert [m.subject.split("]")[0] for m in mail.outbox] == ["[F03-LW-20260312"]
+    monkeypatch.setattr(daily, "daily_report_send", real_send)
+    send_daily_reports(day="2026-03-12")  # the retry: YQF now, LW not again
+    assert sorted(m.subject.split("]")[0] for m in mail.outbox) == ["[F03-LW-20260312", "[F03-YQF-20260312"]
+
+
 def test_a_kept_report_does_not_change_when_tickets_move_on(month):
     give_emails(month.world)
     report = daily.daily_report_send(project=month.project, day=dt.date(2026, 3, 12), now=at("2026-03-12 18:00"))

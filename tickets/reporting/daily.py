@@ -324,20 +324,21 @@ def daily_report_send(
     return report
 
 
-def send_all_daily_reports(*, day: dt.date | None = None) -> int:
-    """The scheduled run: every project's report for ``day`` (today); returns how many were sent now.
+def send_all_daily_reports(*, day: dt.date | None = None) -> tuple[int, list[str]]:
+    """The scheduled run: every project's report for ``day`` (today). Returns (sent now, projects failed).
 
-    One project's failure (the mail server) does not stop the others; its row rolls back and the
-    next run sends it.
+    One project's failure (the mail server) does not stop the others; its row rolls back, and the
+    task retries the same day later (projects already sent are then no-ops).
     """
-    sent = 0
+    sent, failed = 0, []
     started = timezone.now()
     for project in Project.objects.order_by("pk"):
         try:
             report = daily_report_send(project=project, day=day)
         except Exception:
             logger.exception("Daily report of %s failed", project.code)
+            failed.append(project.code)
             continue
         if report.sent_at and report.sent_at >= started:
             sent += 1
-    return sent
+    return sent, failed
