@@ -40,6 +40,31 @@ def test_on_time_per_policy(month):
     assert rates["dispatch_general"].pct == 66.7
 
 
+def test_on_time_counts_batch_clocks_and_follows_the_batch_filter(month):
+    """Batch B's warranty-fund ledger clock, stopped late in March, counts for the project and for batch B;
+    with batch A chosen it is left out, and only batch A's tickets' clocks remain (T1, T2, T3)."""
+    from tickets.models import SlaClock, SlaPolicy
+
+    SlaClock.objects.create(
+        policy=SlaPolicy.objects.get(code="warranty_fund_ledger", project=None),
+        code="warranty_fund_ledger",
+        project=month.project,
+        batch=month.batch_b,
+        started_at=at("2026-02-01 00:00"),
+        warn_at=at("2026-02-20 00:00"),
+        due_at=at("2026-03-01 00:00"),
+        stopped_at=at("2026-03-02 09:00"),
+    )
+    everything = kpis.on_time(march(month))
+    assert (everything["warranty_fund_ledger"].num, everything["warranty_fund_ledger"].den) == (0, 1)
+    batch_b = kpis.on_time(march(month, batch_id=month.batch_b.pk))
+    assert set(batch_b) == {"warranty_fund_ledger"}  # T6's clock stopped in February, T7's is not due
+    batch_a = kpis.on_time(march(month, batch_id=month.batch_a.pk))
+    assert "warranty_fund_ledger" not in batch_a
+    assert (batch_a["first_contact"].num, batch_a["first_contact"].den) == (1, 2)
+    assert (batch_a["dispatch_general"].num, batch_a["dispatch_general"].den) == (2, 3)
+
+
 def test_running_clock_not_yet_due_is_not_decided(month):
     """Seen on 2026-03-05 08:00, T3's dispatch clock (due 12:00) is neither on time nor late yet."""
     rates = kpis.on_time(march(month, now=at("2026-03-05 08:00")))

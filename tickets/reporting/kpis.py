@@ -219,13 +219,14 @@ def on_time(f: Filters) -> dict[str, Rate]:
     A clock is *decided* in the period when it stopped in the period, or when it is still running
     and its due time fell in the period (and has passed). On-time rate = decided clocks that stopped
     at or before their due time / decided clocks. A clock that stopped late counts once, when it
-    stopped. Keys are the policy codes; policies without decided clocks are left out.
+    stopped. Clocks of tickets and of delivery batches (the warranty-fund ledger) both count. Keys are
+    the policy codes; policies without decided clocks are left out.
     """
-    qs = SlaClock.objects.filter(ticket__isnull=False)
-    if f.batch_id:
-        qs = qs.filter(ticket__in=f.tickets())
-    elif f.project_ids is not None:
+    qs = SlaClock.objects.all()
+    if f.project_ids is not None:
         qs = qs.filter(project_id__in=f.project_ids)  # the clock's own project column: no join
+    if f.batch_id:  # a ticket's clock by the ticket's unit, a batch's clock (warranty-fund ledger) by its batch
+        qs = qs.filter(Q(ticket__unit__building__batch_id=f.batch_id) | Q(batch_id=f.batch_id))
     stopped_in = Q(stopped_at__gte=f.start, stopped_at__lt=f.end)
     overdue_in = Q(stopped_at__isnull=True, due_at__gte=f.start, due_at__lt=min(f.end, f.now))
     rows = (
