@@ -14,6 +14,7 @@ urlpatterns = [
     path("settlements/", include("settlements.urls")),
     path("", include(("tickets.urls_escalations", "escalations"))),
     path("callbacks/", include("callbacks.urls")),
+    path("reports/", include("tickets.urls_reporting")),
     path("admin/", admin.site.urls),
 ]
 

@@ -259,4 +259,4 @@ class OutboxMessageAdmin(ScopedAdminMixin, admin.ModelAdmin):
         return False
 
 
-import tickets.admin_sla  # noqa: E402,F401  (registers the SLA and escalation admins)
+from . import admin_reporting, admin_sla  # noqa: E402,F401  (register the SLA, escalation and daily-report admins)

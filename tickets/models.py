@@ -1056,3 +1056,80 @@ class Escalation(models.Model):
     def resolve(self, *, note: str):
         self.resolution_note = note
         self.resolved_at = timezone.now()
+
+
+# --- daily reports ----------------------------------------------------------------------------
+# F03: one report per project (warranty center) and local day, kept with what it said and to whom
+# it went. The build and the send live in tickets.reporting.daily.
+
+
+class DailyReport(models.Model):
+    """F03 保修日报 of one warranty center for one day (Asia/Shanghai), kept as sent."""
+
+    scope_project_path = "project"
+
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="daily_reports")
+    day = models.DateField(_("day"))
+    number = models.CharField(_("report number"), max_length=40, unique=True)
+    # The report's content as built (plain JSON), so a kept report never changes afterwards.
+    data = models.JSONField(_("content"), default=dict, blank=True)
+    built_at = models.DateTimeField(_("built at"), null=True, blank=True)
+    recipients_to = models.JSONField(_("to"), default=list, blank=True)
+    recipients_cc = models.JSONField(_("cc"), default=list, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("sent by"),
+        help_text=_("Empty when sent by the schedule."),
+    )
+
+    class Meta:
+        verbose_name = _("daily report")
+        verbose_name_plural = _("daily reports")
+        ordering = ["-day", "project"]
+        constraints = [models.UniqueConstraint(fields=["project", "day"], name="one_daily_report_per_project_day")]
+
+    def __str__(self):
+        return self.number
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("reporting:daily_detail", args=[self.pk])
+
+
+class ReportRecipient(models.Model):
+    """An address of the daily report without a user in the system (property management, engineering
+    management …), per project."""
+
+    class Kind(models.TextChoices):
+        TO = "to", _("To")
+        CC = "cc", _("Cc")
+
+    scope_project_path = "project"
+
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="report_recipients", verbose_name=_("project")
+    )
+    kind = models.CharField(_("kind"), max_length=2, choices=Kind.choices, default=Kind.TO)
+    label = models.CharField(
+        _("who"), max_length=100, help_text=_("e.g. Property management CS supervisor, Property office head.")
+    )
+    email = models.EmailField(_("email"))
+    is_active = models.BooleanField(_("active"), default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("daily report recipient")
+        verbose_name_plural = _("daily report recipients")
+        ordering = ["project", "kind", "label"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "kind", "email"], name="one_report_recipient_per_address")
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.label} <{self.email}>"

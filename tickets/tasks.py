@@ -44,3 +44,23 @@ def start_ledger_clocks():
     from .sla import ensure_ledger_clocks
 
     return ensure_ledger_clocks()
+
+
+@shared_task(bind=True, ignore_result=True, max_retries=8)
+def send_daily_reports(self, day: str | None = None):
+    """Daily at DAILY_REPORT_TIME: each project's F03 report, sent at most once per project and day.
+
+    When a project's send fails, the task retries the same day (fixed in the retry's arguments, so a
+    retry after midnight still sends yesterday's report) with backoff: 5, 10, 20 … minutes.
+    """
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from .reporting.daily import send_all_daily_reports
+
+    day_ = dt.date.fromisoformat(day) if day else timezone.localdate()
+    sent, failed = send_all_daily_reports(day=day_)
+    if failed:
+        raise self.retry(kwargs={"day": day_.isoformat()}, countdown=300 * 2**self.request.retries)
+    return sent

@@ -157,6 +157,7 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+DAILY_REPORT_TIME = env("DAILY_REPORT_TIME", default="18:00")  # HH:MM Asia/Shanghai; applied by setup_schedules
 
 # Sites served by the warranty center, used in messages to owners.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")

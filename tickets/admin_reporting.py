@@ -1,0 +1,32 @@
+"""Admin for the daily report: per-project recipients without a user (editable) and kept reports (read-only).
+
+Imported by tickets/admin.py; importing this module registers the admins.
+"""
+
+from django.contrib import admin
+
+from warranty.admin_mixins import ScopedAdminMixin, ScopedHistoryAdmin
+
+from .models import DailyReport, ReportRecipient
+
+
+@admin.register(ReportRecipient)
+class ReportRecipientAdmin(ScopedHistoryAdmin):
+    list_display = ["project", "kind", "label", "email", "is_active"]
+    list_filter = ["project", "kind", "is_active"]
+    search_fields = ["label", "email"]
+
+
+@admin.register(DailyReport)
+class DailyReportAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["number", "project", "day", "sent_at", "sent_by"]
+    list_filter = ["project", "day"]
+    date_hierarchy = "day"
+    exclude = ["data"]
+    readonly_fields = ["project", "day", "number", "built_at", "recipients_to", "recipients_cc", "sent_at", "sent_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
