@@ -702,6 +702,26 @@ class Attachment(models.Model):
         return self.original_name or self.file.name
 
 
+class AttachmentAccess(models.Model):
+    """Who opened which private file, and when (photos of owners' homes are personal data)."""
+
+    scope_project_path = "attachment__ticket__project"
+
+    attachment = models.ForeignKey(Attachment, on_delete=models.CASCADE, related_name="accesses")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    variant = models.CharField(max_length=10, default="file")
+
+    class Meta:
+        verbose_name = _("attachment access")
+        verbose_name_plural = _("attachment accesses")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["attachment", "-at"])]
+
+    def __str__(self):
+        return f"{self.attachment_id} {self.user_id} {self.at:%Y-%m-%d %H:%M}"
+
+
 class OutboxMessage(models.Model):
     """A notification written in the business transaction and delivered later by Celery.
 
@@ -797,6 +817,7 @@ class SlaPolicy(models.Model):
     calendar = models.CharField(
         _("calendar"), max_length=15, choices=SlaCalendar.choices, default=SlaCalendar.ROUND_THE_CLOCK
     )
+    # xgettext:no-python-format
     warn_percent = models.PositiveSmallIntegerField(_("warn at (% of the target)"), default=75)
     warn_roles = models.JSONField(_("told at the warning"), default=list, blank=True)
     breach_roles = models.JSONField(_("told at the breach"), default=list, blank=True)
@@ -959,6 +980,7 @@ class Escalation(models.Model):
         OPEN_7_DAYS = "open_7_days", _("Not finished 7 days after the report")
         REPEAT_REPAIR = "repeat_repair", _("Second repair at the same location of a unit")
         LONG_RUNNING_UNIT = "long_running_unit", _("Repairs for 2 months and new defects still appearing")
+        # xgettext:no-python-format
         BATCH_DEFECT = "batch_defect", _("Same defect in 20% or more of a delivery batch's units")
         CONTRACTOR_STAFF = "contractor_staff", _("Complaint about contractor staff")
         COMPENSATION = "compensation", _("Owner claims compensation")

@@ -407,3 +407,27 @@ def test_garbage_elsewhere_is_never_a_500(client, world):
     assert client.post(reverse("tickets:ticket_action", args=[ticket.number, "explode"])).status_code == 404
     assert client.get(reverse("tickets:web_report_confirm", args=[ticket.report.number])).status_code == 405
     assert client.post(reverse("tickets:owner_lookup"), {"number": "x" * 500, "last4": "1"}).status_code == 400
+
+
+def test_attachment_downloads_are_checked_and_logged(world, client):
+    """Anonymous → login; another project's user → 404; each download writes an access-log row."""
+    from django.urls import reverse
+
+    from tests.tickets.conftest import jpeg_upload, new_report
+    from tickets.models import Attachment, AttachmentAccess
+    from tickets.services import DefectInput
+
+    defect = DefectInput(location="kitchen", category=category("civil"), description="厨房", photos=[jpeg_upload()])
+    report = new_report(world, defects=[defect])
+    attachment = Attachment.objects.get(ticket__report=report)
+    url = reverse("tickets:attachment", args=[attachment.ticket.number, attachment.pk])
+    anonymous = client.get(url)
+    assert anonymous.status_code == 302 and "/login/" in anonymous["Location"]
+    client.force_login(world.users["outsider"])
+    assert client.get(url).status_code == 404
+    client.force_login(world.users["front_desk"])
+    response = client.get(url)
+    assert response.status_code == 200
+    b"".join(response.streaming_content)
+    assert AttachmentAccess.objects.filter(attachment=attachment, user=world.users["front_desk"]).count() == 1
+    assert not AttachmentAccess.objects.filter(user=world.users["outsider"]).exists()

@@ -6,10 +6,10 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from ..models import Ticket
+from ..models import Attachment, AttachmentAccess, Ticket
 from ..selectors import tickets_for
 from ..services.errors import ServiceError
 
@@ -20,6 +20,26 @@ def get_ticket_or_404(user, number: str) -> Ticket:
         return tickets_for(user).get(number=number)
     except Ticket.DoesNotExist as exc:
         raise Http404 from exc
+
+
+def serve_attachment(request: HttpRequest, attachment: Attachment, *, thumb: bool = False) -> FileResponse:
+    """Stream a private file the caller already scope-checked, and log the access."""
+    field = attachment.thumbnail if thumb and attachment.thumbnail else attachment.file
+    if not field:
+        raise Http404
+    try:
+        handle = field.storage.open(field.name, "rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    AttachmentAccess.objects.create(
+        attachment=attachment, user=request.user, variant="thumb" if field is attachment.thumbnail else "file"
+    )
+    content_type = "image/jpeg" if field is attachment.thumbnail else attachment.content_type
+    response = FileResponse(handle, content_type=content_type)
+    response["Content-Disposition"] = "inline"
+    response["Cache-Control"] = "private, max-age=600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def role_required(*roles: str):

@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.db.models import Max, Prefetch, Q
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseForbidden
+from django.http import Http404, HttpResponse, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -37,6 +37,7 @@ from ..models import (
     WorkLog,
 )
 from ..selectors import action_label, ticket_actions, tickets_for
+from .common import serve_attachment
 
 FIELD_ROLES = (Role.STEWARD, Role.DIRECTOR, Role.ENGINEER, Role.CUSTOMER_SERVICE, Role.PROJECT_GM, Role.FRONT_DESK)
 DRAFT_CLEAR_KEY = "field_draft_clear"
@@ -825,12 +826,7 @@ def transition(request, number, name):
 def attachment(request, pk, thumb=False):
     """A photo of a ticket, for users who may see the ticket (contractors: their own jobs only)."""
     item = get_object_or_404(scope(Attachment.objects.all(), request.user), pk=pk)
-    field = item.thumbnail if thumb and item.thumbnail else item.file
-    content_type = "image/jpeg" if field is item.thumbnail else item.content_type
-    response = FileResponse(field.open("rb"), content_type=content_type)
-    response["Cache-Control"] = "private, max-age=600"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return serve_attachment(request, item, thumb=thumb)
 
 
 @login_required

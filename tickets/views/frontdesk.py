@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -50,7 +50,7 @@ from ..selectors_frontdesk import (
     simple_jobs_to_book,
     web_reports_to_confirm,
 )
-from .common import add_service_error, get_ticket_or_404, role_required, service_error_response
+from .common import add_service_error, get_ticket_or_404, role_required, serve_attachment, service_error_response
 
 logger = logging.getLogger(__name__)
 
@@ -656,16 +656,4 @@ def attachment_file(request, number: str, pk: int, variant: str = "file"):
         attachment = Attachment.objects.get(pk=pk, ticket=ticket)
     except Attachment.DoesNotExist as exc:
         raise Http404 from exc
-    field = attachment.thumbnail if variant == "thumb" and attachment.thumbnail else attachment.file
-    if not field:
-        raise Http404
-    try:
-        handle = field.storage.open(field.name, "rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    content_type = "image/jpeg" if field is attachment.thumbnail else attachment.content_type
-    response = FileResponse(handle, content_type=content_type)
-    response["Content-Disposition"] = "inline"
-    response["Cache-Control"] = "private, max-age=600"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return serve_attachment(request, attachment, thumb=variant == "thumb")
