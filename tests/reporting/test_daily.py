@@ -233,7 +233,7 @@ def test_a_kept_report_does_not_change_when_tickets_move_on(month):
     assert report.data == before
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_concurrent_runs_send_one_email(world):
     """Two workers start the same day's report at the same moment on PostgreSQL: one email, one row."""
     give_emails(world)

@@ -1,0 +1,60 @@
+"""Turn a lost database into a clean "try again shortly" page instead of a server error.
+
+When PostgreSQL restarts, fails over or drops the connection, the query that notices raises
+``OperationalError`` or ``InterfaceError``. Services write in one ``transaction.atomic()``, so by
+the time the error reaches here that transaction has rolled back; the user only needs to be told
+to retry. A 503 also keeps SessionMiddleware from saving the session (it skips 5xx).
+
+The page is rendered without a request, so no context processor touches the database. The log
+line carries no personal data: no URL, query, user or exception message (it may quote SQL
+parameters), only the method, the view name and the SQLSTATE.
+"""
+
+import logging
+
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse
+from django.template.loader import render_to_string
+
+logger = logging.getLogger(__name__)
+
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+RETRY_AFTER_SECONDS = 30
+
+
+class DatabaseUnavailableMiddleware:
+    """Answer 503 with ``templates/errors/503.html`` when the database goes away mid-request."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            return self.get_response(request)
+        except DATABASE_UNAVAILABLE as exc:  # raised past Django's own exception handling
+            return self.unavailable(request, exc)
+
+    def process_exception(self, request, exception):
+        """An error raised by the view (Django turns it into a 500 unless a middleware answers)."""
+        if isinstance(exception, DATABASE_UNAVAILABLE):
+            return self.unavailable(request, exception)
+        return None
+
+    def unavailable(self, request, exc) -> HttpResponse:
+        match = getattr(request, "resolver_match", None)
+        cause = exc.__cause__ or exc
+        logger.error(
+            "Database unavailable during %s %s: %s/%s (sqlstate %s)",
+            request.method,
+            match.view_name if match else "-",
+            type(exc).__name__,
+            type(cause).__name__,
+            getattr(cause, "sqlstate", None) or "-",
+        )
+        response = HttpResponse(
+            render_to_string("errors/503.html", {"retry_after": RETRY_AFTER_SECONDS}),
+            status=503,
+        )
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        response["Cache-Control"] = "no-store"
+        return response
