@@ -40,6 +40,15 @@ graph: $(VENV)/.runtime
 	$(PY) manage.py graph_transitions tickets.Ticket > docs/ticket_lifecycle.dot
 	$(PY) manage.py graph_transitions -o docs/ticket_lifecycle.svg tickets.Ticket
 
+# Benchmarks on a throw-away PostgreSQL database (its name must contain "bench").
+BENCH_DB ?= postgres://postgres@127.0.0.1:5432/baoxiu_bench
+BENCH_CLOCKS ?= 100000
+BENCH_TICKETS ?= 50000
+bench: $(VENV)/.runtime
+	-psql "$(BENCH_DB)" -c "select 1" >/dev/null 2>&1 || createdb -h 127.0.0.1 -U postgres baoxiu_bench
+	DATABASE_URL=$(BENCH_DB) DJANGO_SETTINGS_MODULE=config.settings.test $(PY) bench/sla_sweep.py --clocks $(BENCH_CLOCKS)
+	DATABASE_URL=$(BENCH_DB) DJANGO_SETTINGS_MODULE=config.settings.test $(PY) bench/report_dashboard.py --tickets $(BENCH_TICKETS) --no-pdf
+
 backup: $(VENV)/.runtime
 	$(PY) manage.py backup $(DIR)
 
