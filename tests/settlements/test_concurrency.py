@@ -1,39 +1,18 @@
 """Races on PostgreSQL: two finance users at the same application, in real threads with real row locks."""
 
 import datetime as dt
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from settlements import services as ss
 from settlements.models import LedgerEntry, PaymentApplication
+from tests.threads import run_in_threads
 
 from .conftest import countersigned, reload
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def run_in_threads(n, fn):
-    barrier = threading.Barrier(n)
-    results = [None] * n
-
-    def worker(i):
-        try:
-            barrier.wait(timeout=10)
-            results[i] = ("ok", fn(i))
-        except Exception as exc:  # noqa: BLE001  (the test inspects what each thread got)
-            results[i] = ("error", exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return results
 
 
 def test_two_finance_users_approve_and_pay_the_same_application_at_once(world, funds, application, money_people):

@@ -1,11 +1,11 @@
 """Races on PostgreSQL: real connections in threads, real row locks."""
 
-import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.db import connection, connections
 
+from tests.threads import run_in_threads
 from tickets import services as s
 from tickets.models import Report, State, Ticket
 
@@ -13,27 +13,6 @@ from .conftest import new_report
 from .lifecycle import fresh
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def run_in_threads(n, fn):
-    barrier = threading.Barrier(n)
-    results = [None] * n
-
-    def worker(i):
-        try:
-            barrier.wait(timeout=10)
-            results[i] = ("ok", fn(i))
-        except Exception as exc:  # noqa: BLE001  (the test inspects what each thread got)
-            results[i] = ("error", exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return results
 
 
 def test_two_connections_race_the_same_transition(world):
