@@ -3,8 +3,11 @@
 Thin: each POST calls one service and shows its refusal as a message.
 """
 
+from functools import wraps
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -18,20 +21,39 @@ from . import services as ss
 from .models import CommissionedRepair, CostLine, PaidRepairQuote, PaymentApplication, Reconciliation
 
 
+def needs_any(*perms: str):
+    """Log in, then 403 unless the user holds one of ``perms`` (the grants of migration 0002)."""
+
+    def decorate(view):
+        @wraps(view)
+        @login_required
+        def wrapped(request, *args, **kwargs):
+            if not any(request.user.has_perm(f"settlements.{perm}") for perm in perms):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorate
+
+
+SEE_REPAIRS = ("view_commissionedrepair", "enter_cost_lines")
+
+
 def _repairs(user):
     return scope(CommissionedRepair.objects.all(), user).select_related(
         "ticket__project", "ticket__unit", "firm", "fund__project", "fund__engagement__contractor"
     )
 
 
-@login_required
+@needs_any(*SEE_REPAIRS)
 def repair_list(request):
     """Commissioned repairs the user may see, with their audit and payment state."""
     repairs = _repairs(request.user).prefetch_related("lines", "applications")
     return render(request, "settlements/commissionedrepair_list.html", {"repairs": repairs})
 
 
-@login_required
+@needs_any(*SEE_REPAIRS)
 def repair_detail(request, pk):
     repair = get_object_or_404(_repairs(request.user), pk=pk)
     lines = list(repair.lines.select_related("audited_by"))
@@ -79,7 +101,7 @@ def _run(request, repair_pk, action):
 
 
 @require_POST
-@login_required
+@needs_any("enter_cost_lines")
 def line_add(request, pk):
     repair = get_object_or_404(_repairs(request.user), pk=pk)
     form = f.CostLineForm(request.POST)
@@ -92,7 +114,7 @@ def line_add(request, pk):
 
 
 @require_POST
-@login_required
+@needs_any("audit_cost_lines")
 def line_audit(request, pk):
     line = get_object_or_404(scope(CostLine.objects.select_related("repair__ticket"), request.user), pk=pk)
     form = f.AuditForm(request.POST)
@@ -103,7 +125,7 @@ def line_audit(request, pk):
 
 
 @require_POST
-@login_required
+@needs_any("submit_paymentapplication")
 def application_submit(request, pk):
     """The firm applies for payment: a draft for the amount, submitted at once."""
     repair = get_object_or_404(_repairs(request.user), pk=pk)
@@ -128,7 +150,7 @@ def _application(request, pk):
 
 
 @require_POST
-@login_required
+@needs_any("countersign_paymentapplication")
 def application_countersign(request, pk):
     app = _application(request, pk)
     form = f.CommentForm(request.POST)
@@ -142,7 +164,7 @@ def application_countersign(request, pk):
 
 
 @require_POST
-@login_required
+@needs_any("reject_paymentapplication")
 def application_reject(request, pk):
     app = _application(request, pk)
     reason = request.POST.get("reason", "")
@@ -151,7 +173,7 @@ def application_reject(request, pk):
     )
 
 
-@login_required
+@needs_any("view_reconciliation")
 def reconciliation_list(request):
     recs = (
         scope(Reconciliation.objects.all(), request.user)
@@ -162,7 +184,7 @@ def reconciliation_list(request):
 
 
 @require_POST
-@login_required
+@needs_any("sign_reconciliation_cs", "sign_reconciliation_dept")
 def reconciliation_sign(request, pk):
     rec = get_object_or_404(scope(Reconciliation.objects.all(), request.user), pk=pk)
     side = "cs" if request.user.has_perm("settlements.sign_reconciliation_cs") else "dept"
@@ -180,7 +202,7 @@ def _ticket(request, pk):
     return get_object_or_404(scope(Ticket.objects.select_related("project", "unit"), request.user), pk=pk)
 
 
-@login_required
+@needs_any("commission_repair")
 def ticket_commission(request, pk):
     ticket = _ticket(request, pk)
     form = f.CommissionForm(request.POST or None)
@@ -196,7 +218,7 @@ def ticket_commission(request, pk):
     return render(request, "settlements/ticket_commission.html", {"ticket": ticket, "form": form})
 
 
-@login_required
+@needs_any("add_paidrepairquote")
 def ticket_quote(request, pk):
     ticket = _ticket(request, pk)
     formset = f.QuoteLineFormSet(request.POST or None, prefix="lines")
@@ -214,7 +236,7 @@ def ticket_quote(request, pk):
     return render(request, "settlements/ticket_quote.html", {"ticket": ticket, "formset": formset, "error": error})
 
 
-@login_required
+@needs_any("view_paidrepairquote", "add_paidrepairquote")
 def quote_detail(request, pk):
     quote = get_object_or_404(
         scope(PaidRepairQuote.objects.select_related("ticket", "consent"), request.user).prefetch_related("lines"),

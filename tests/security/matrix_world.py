@@ -23,10 +23,12 @@ from settlements import services as ss
 from settlements.models import PaidRepairQuote
 from tests.factories import ContractorFactory, UserFactory, category
 from tests.settlements.conftest import LINES, audited_repair, commission_after_refusal, firm_user
-from tests.tickets.conftest import jpeg_upload, new_report
+from tests.tickets.conftest import in_future, jpeg_upload, new_report
 from tests.tickets.lifecycle import advance, fresh, new_ticket
 from tickets import escalations
+from tickets import services as ts
 from tickets.models import Appointment, Location, State
+from tickets.reporting.daily import daily_report_send
 from tickets.services import DefectInput
 
 ROLES = (
@@ -42,10 +44,46 @@ ROLES = (
 )
 
 
+def make_world():
+    """The lifecycle tests' world (tests/tickets/conftest.py ``world``), callable outside a fixture."""
+    from tests.tickets import conftest
+
+    fixture = conftest.world
+    build = getattr(fixture, "_get_wrapped_function", None)
+    return (build() if build else fixture.__pytest_wrapped__.obj)(None)
+
+
+OBJECTS = (
+    "ticket",
+    "pending_plan",
+    "cost_line",
+    "escalation",
+    "quote",
+    "application",
+    "reconciliation",
+    "callback_ticket",
+    "reinspection",
+    "follow_up",
+    "contact_change",
+    "archived_ticket",
+    "survey",
+    "daily_report",
+)
+
+
 class MatrixWorld:
     def __init__(self, world):
         self.world = world
         self._others: dict[str, object] = {}
+
+    def build_all(self) -> MatrixWorld:
+        """Every object any URL of the matrix points at, and a user of another project for every role."""
+        for name in OBJECTS:
+            getattr(self, name)
+        for role in ROLES:
+            self.other_user(role)
+        self.superuser  # noqa: B018
+        return self
 
     # --- people ---------------------------------------------------------------------------------------
 
@@ -66,11 +104,16 @@ class MatrixWorld:
                 self._others[role] = UserFactory(role=role, projects=[self.world.other_project])
         return self._others[role]
 
+    @cached_property
+    def superuser(self):
+        return UserFactory(username="matrix_root", is_superuser=True, is_staff=True)
+
     # --- the ticket being repaired by a commissioned firm ------------------------------------------
 
     @cached_property
     def repair(self):
         """A reported ticket (with a photo) whose liable contractor declined; the third-party firm is commissioned."""
+        self.funds  # noqa: B018  (a commissioned repair is paid from the liable contractor's retention)
         report = new_report(
             self.world,
             defects=[
@@ -82,7 +125,19 @@ class MatrixWorld:
                 )
             ],
         )
-        return commission_after_refusal(self.world, report.tickets.get())
+        repair = commission_after_refusal(self.world, report.tickets.get())
+        ticket = fresh(repair.ticket)
+        if ticket.state == State.DISPATCH:  # the declined notice sent it back: dispatch to the commissioned firm
+            ts.ticket_dispatch(
+                ticket=ticket,
+                by=self.world.users["steward"],
+                contractor=self.world.third_party,
+                scheduled_at=in_future(),
+                override_reason="委托第三方维修",
+            )
+        notice = fresh(ticket).notices.filter(contractor=self.world.third_party).last()
+        ts.notice_accept(notice=notice, by=firm_user(self.world))  # the firm's current job
+        return repair
 
     @cached_property
     def ticket(self):
@@ -107,6 +162,14 @@ class MatrixWorld:
     @property
     def plan(self):
         return self.ticket.plans.last()
+
+    @cached_property
+    def pending_plan(self):
+        """A complex repair's plan, waiting for the director's approval."""
+        ticket = advance(self.world, new_ticket(self.world), State.DISPATCH, difficulty="complex")
+        return ts.plan_submit(
+            ticket=ticket, by=self.world.users["steward"], cause="防水层破损", method="重做防水", materials=["防水涂料"]
+        )
 
     @cached_property
     def cost_line(self):
@@ -140,6 +203,7 @@ class MatrixWorld:
     @cached_property
     def application(self):
         self.funds  # noqa: B018  (the application is paid from the retention fund)
+        self.ticket  # noqa: B018  (its repair goes first: the firm's user is made there)
         repair = audited_repair(self.world)
         worker = firm_user(self.world)
         draft = ss.payment_application_create(repair=repair, by=worker, amount=repair.audited_total)
@@ -198,3 +262,9 @@ class MatrixWorld:
             ends_on=timezone.localdate(),
             created_by=self.world.users["director"],
         )
+
+    # --- reports --------------------------------------------------------------------------------------
+
+    @cached_property
+    def daily_report(self):
+        return daily_report_send(project=self.world.project, by=self.world.users["director"])

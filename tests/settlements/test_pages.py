@@ -88,7 +88,7 @@ def test_the_director_commissions_a_firm_from_the_ticket(client, world, funds):
     url = reverse("settlements:ticket_commission", args=[ticket.pk])
     client.force_login(world.users["steward"])
     refused = client.post(url, {"firm": world.third_party.pk, "reason": "refused"})
-    assert refused.status_code == 200 and not CommissionedRepair.objects.filter(ticket=ticket).exists()
+    assert refused.status_code == 403 and not CommissionedRepair.objects.filter(ticket=ticket).exists()
     client.force_login(world.users["director"])
     wrong = client.post(url, {"firm": world.third_party.pk, "reason": "no_contractor_liable"})
     assert wrong.status_code == 200 and "still liable" in wrong.content.decode()
