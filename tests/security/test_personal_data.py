@@ -60,3 +60,30 @@ def test_only_former_owners_past_retention_are_due(world, settings):
     out = io.StringIO()
     call_command("anonymise_owners", stdout=out)
     assert "1 owners anonymised" in out.getvalue()
+
+
+def test_lists_show_masked_phones_and_the_ticket_page_shows_them_on_need(world, client):
+    """Queues and search mask the number; the ticket page shows it in full to the front desk and the
+    ticket's steward, masked to roles that do not call owners."""
+    from django.urls import reverse
+
+    from tests.tickets.lifecycle import advance
+    from tickets.models import State
+
+    report = new_report(world, confirm=False)
+    ticket = advance(world, report.tickets.get(), State.DISPATCH)
+    digits = str(report.contact_phone.national_number)
+    full, masked = report.contact_phone.as_national, f"{digits[:3]}****{digits[-4:]}"
+
+    client.force_login(world.users["front_desk"])
+    queue = client.get(reverse("tickets:queue", args=["first-contact"])).content.decode()
+    assert masked in queue and full not in queue and digits not in queue
+    page = reverse("tickets:detail", args=[ticket.number])
+    assert full in client.get(page).content.decode()
+
+    client.force_login(world.users["steward"])  # the ticket's steward (advance() assigned them)
+    assert full in client.get(page).content.decode()
+
+    client.force_login(world.users["finance"])
+    body = client.get(page).content.decode()
+    assert masked in body and full not in body

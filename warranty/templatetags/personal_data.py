@@ -1,0 +1,36 @@
+"""Owners' phone numbers shown on need: masked in lists, in full only to the roles that call owners."""
+
+from django import template
+
+from warranty.personal_data import mask_phone
+from warranty.roles import Role
+
+register = template.Library()
+
+# Roles that call owners as part of their work (DOMAIN §1); the ticket's own steward is added per ticket.
+CALLING_ROLES = (Role.FRONT_DESK, Role.CUSTOMER_SERVICE, Role.DIRECTOR)
+
+
+@register.filter
+def masked(phone) -> str:
+    """138****1234, for lists."""
+    return mask_phone(phone)
+
+
+def may_see_full_phone(user, ticket=None) -> bool:
+    if user is None or not user.is_authenticated:
+        return False
+    if user.is_superuser or user.has_role(*CALLING_ROLES):
+        return True
+    return ticket is not None and user.has_role(Role.STEWARD) and ticket.steward_id == user.pk
+
+
+@register.simple_tag(takes_context=True)
+def owner_phone(context, phone, ticket=None) -> str:
+    """The full number to the front desk, customer service, the director and the ticket's steward; masked otherwise."""
+    user = context.get("user") or getattr(context.get("request"), "user", None)
+    if not phone:
+        return ""
+    if may_see_full_phone(user, ticket):
+        return phone.as_national if hasattr(phone, "as_national") else str(phone)
+    return mask_phone(phone)
