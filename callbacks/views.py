@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from tickets.models import State
 from tickets.services import ServiceError
 from warranty.models import Project, Unit
+from warranty.parsing import parse_id
 from warranty.roles import Role
 from warranty.scoping import scope
 
@@ -59,7 +60,7 @@ def _apply_error(exc: ServiceError, form=None):
 def queue(request):
     projects = scope(Project.objects.all(), request.user).order_by("code")
     project_id = request.GET.get("project")
-    project_id = int(project_id) if project_id and project_id.isdigit() else None
+    project_id = parse_id(project_id)
     q = selectors.callback_queue(request.user, project_id=project_id)
     return render(
         request,

@@ -12,6 +12,7 @@ parameters), only the method, the view name and the SQLSTATE.
 
 import logging
 
+from django.core.exceptions import BadRequest
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.template.loader import render_to_string
@@ -58,3 +59,22 @@ class DatabaseUnavailableMiddleware:
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         response["Cache-Control"] = "no-store"
         return response
+
+
+class RejectNullBytesMiddleware:
+    """Answer 400 to a request whose parameters contain a NUL character.
+
+    PostgreSQL text cannot hold NUL; Django's form fields already refuse it, and this
+    catches the few views that read a raw parameter, before anything is written.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        params = [request.GET, request.POST] if request.method == "POST" else [request.GET]
+        for query in params:
+            for key, values in query.lists():
+                if "\x00" in key or any("\x00" in value for value in values):
+                    raise BadRequest("NUL character in a request parameter")
+        return self.get_response(request)

@@ -34,7 +34,7 @@ class CommentForm(forms.Form):
 
 
 class RejectForm(forms.Form):
-    reason = forms.CharField(label=_("reason for rejection"), widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(label=_("reason for rejection"), max_length=100, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class CommissionForm(forms.Form):

@@ -167,7 +167,12 @@ def application_countersign(request, pk):
 @needs_any("reject_paymentapplication")
 def application_reject(request, pk):
     app = _application(request, pk)
-    reason = request.POST.get("reason", "")
+    form = f.RejectForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, errors[0])
+        return redirect("settlements:repair_detail", pk=app.repair_id)
+    reason = form.cleaned_data["reason"]
     return _run(
         request, app.repair_id, lambda: ss.payment_application_reject(application=app, by=request.user, reason=reason)
     )

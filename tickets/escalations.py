@@ -386,7 +386,7 @@ def escalation_assign(*, escalation: Escalation, by, assignee: User, note: str =
     if locked.status == Escalation.Status.OPEN:
         locked.acknowledge()
     locked._history_user = by
-    locked._change_reason = note or "assigned"
+    locked._change_reason = (note or "assigned")[:100]
     locked.save()
     notify.queue(
         "escalation_assigned",

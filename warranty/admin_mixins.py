@@ -17,12 +17,49 @@ calendar) are reference data every staff user may read.
 from django.contrib import admin
 from django.contrib.admin.exceptions import NotRegistered
 from django.contrib.admin.utils import get_fields_from_path, unquote
-from django.core.exceptions import PermissionDenied
+from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model, QuerySet
 from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
 
 from .scoping import scope
+
+
+class _SafeAutocomplete:
+    """Drop posted values that are not valid keys before the widget looks them up.
+
+    Django's autocomplete widgets re-render an invalid form by filtering on the
+    posted value, so a non-numeric id ("' OR 1=1 --") raised ValueError → 500.
+    """
+
+    def optgroups(self, name, value, attr=None):
+        field = self.field.remote_field.model._meta.get_field(self.field.remote_field.field_name)
+        valid = []
+        for item in value:
+            try:
+                field.to_python(item)
+            except (ValidationError, ValueError, TypeError):
+                continue
+            valid.append(item)
+        return super().optgroups(name, valid, attr)
+
+
+class SafeAutocompleteSelect(_SafeAutocomplete, AutocompleteSelect):
+    pass
+
+
+class SafeAutocompleteSelectMultiple(_SafeAutocomplete, AutocompleteSelectMultiple):
+    pass
+
+
+def _make_autocomplete_safe(formfield):
+    widget = getattr(formfield, "widget", None)
+    if type(widget) is AutocompleteSelect:
+        widget.__class__ = SafeAutocompleteSelect
+    elif type(widget) is AutocompleteSelectMultiple:
+        widget.__class__ = SafeAutocompleteSelectMultiple
+    return formfield
 
 
 def is_scoped(model: type[Model]) -> bool:
@@ -77,6 +114,12 @@ class ScopedAdminMixin:
 
     def get_queryset(self, request):
         return self.scope_queryset(request, super().get_queryset(request))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        return _make_autocomplete_safe(super().formfield_for_foreignkey(db_field, request, **kwargs))
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        return _make_autocomplete_safe(super().formfield_for_manytomany(db_field, request, **kwargs))
 
     def get_field_queryset(self, db, db_field, request):
         qs = super().get_field_queryset(db, db_field, request)

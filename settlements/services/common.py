@@ -44,7 +44,7 @@ def save(obj, by, reason: str = "", *, exclude=None):
     """Validate and save with the history user; a validation error becomes a message for the user."""
     obj._history_user = by
     if reason:
-        obj._change_reason = reason
+        obj._change_reason = reason[:100]
     try:
         obj.full_clean(exclude=exclude)
     except ValidationError as exc:

@@ -76,7 +76,7 @@ def run_transition(
             raise ConditionFailed(missing)
         method(**(kwargs or {}))
         locked._history_user = by
-        locked._change_reason = note or name
+        locked._change_reason = (note or name)[:100]  # the history column holds 100 characters
         locked.full_clean(exclude=["repair", "state", "chain"])
         try:
             locked.save()

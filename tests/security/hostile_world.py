@@ -152,7 +152,10 @@ class HostileWorld:
         ticket = advance(self.world, new_ticket(self.world), State.REPAIR)
         s.notice_decline(notice=ticket.notices.last(), by=self.users["waterproof_contractor"], reason="人手不足")
         return ss.repair_commission(
-            ticket=fresh(ticket), by=self.users["director"], firm=self.world.third_party, reason=CommissionReason.REFUSED
+            ticket=fresh(ticket),
+            by=self.users["director"],
+            firm=self.world.third_party,
+            reason=CommissionReason.REFUSED,
         )
 
     @cached_property
@@ -169,7 +172,11 @@ class HostileWorld:
             repair=repair,
             by=self.firm_user,
             line=ss.LineInput(
-                kind="labour", description="防水修补人工", unit="工日", quantity=Decimal("1.5"), unit_price=Decimal("300")
+                kind="labour",
+                description="防水修补人工",
+                unit="工日",
+                quantity=Decimal("1.5"),
+                unit_price=Decimal("300"),
             ),
         )
         return repair

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from warranty.models import DeliveryBatch, Project
+from warranty.parsing import parse_id
 from warranty.roles import Role
 from warranty.scoping import can_see_project, project_ids, scope
 
@@ -60,7 +61,9 @@ class FilterForm(forms.Form):
         queryset=DeliveryBatch.objects.none(), required=False, label=gettext_lazy("Delivery batch")
     )
     start = forms.DateField(required=False, label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(required=False, label=pgettext_lazy("end of a date range", "To"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(
+        required=False, label=pgettext_lazy("end of a date range", "To"), widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -294,9 +297,9 @@ def daily_list(request):
     _require(request.user, REPORT_READER_ROLES)
     qs = _reports_for(request.user).defer("data")
     projects = scope(Project.objects.all(), request.user)
-    project_id = request.GET.get("project")
-    if project_id and project_id.isdigit():
-        qs = qs.filter(project_id=int(project_id))
+    project_id = parse_id(request.GET.get("project"))
+    if project_id is not None:
+        qs = qs.filter(project_id=project_id)
     page = Paginator(qs.order_by("-day", "project__code"), 50).get_page(request.GET.get("page"))
     can_send = request.user.is_superuser or request.user.has_role(*REPORT_SENDER_ROLES)
     return render(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,7 +19,7 @@ from django_fsm import ConcurrentTransition, can_proceed
 from warranty.roles import Role
 
 from .. import notify
-from ..models import CLOSED_STATES, Location, Resolution, State, Ticket, TimelineEvent
+from ..models import CLOSED_STATES, Difficulty, Location, Resolution, State, Ticket, TimelineEvent
 from ..signals import ticket_event
 from .errors import ConditionFailed, Conflict, NotAllowed, NotPermitted, OutOfScope, ReadOnly, ServiceError
 from .scope import ensure_can_act
@@ -90,8 +91,12 @@ def run_transition(
         from_state = locked.state
         method(**(kwargs or {}))
         locked._history_user = by
-        locked._change_reason = note or name
-        locked.full_clean(exclude=["report", "category", "unit", "project", "state"])
+        locked._change_reason = (note or name)[:100]  # the history column holds 100 characters
+        try:
+            locked.full_clean(exclude=["report", "category", "unit", "project", "state"])
+        except ValidationError as exc:
+            field, errors = next(iter(exc.message_dict.items()))
+            raise ServiceError(errors[0], field=field) from exc
         try:
             locked.save()
         except ConcurrentTransition as exc:  # a stale copy slipped past the lock
@@ -127,6 +132,8 @@ def ticket_triage(*, ticket: Ticket, by, difficulty: str, steward, engineer=None
     """Triage → dispatch: store the coverage result, the difficulty and the one responsible steward."""
     from warranty.coverage import assess_coverage
 
+    if difficulty and difficulty not in Difficulty.values:
+        raise ServiceError(_("Choose simple, general or complex."), field="difficulty")
     if steward is None or not steward.has_role(Role.STEWARD, Role.DIRECTOR):
         raise ServiceError(_("Choose a warranty steward."), field="steward")
     if not steward.projects.filter(pk=ticket.project_id).exists() and not steward.is_superuser:
@@ -270,7 +277,7 @@ def run_transition_inline(ticket: Ticket, *, by, name: str) -> None:
     from_state = ticket.state
     getattr(ticket, name)()
     ticket._history_user = by
-    ticket._change_reason = name
+    ticket._change_reason = name[:100]
     ticket.save()
     timeline(ticket, by, name, from_state=from_state, to_state=ticket.state)
 

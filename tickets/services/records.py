@@ -52,7 +52,7 @@ def _guard(ticket: Ticket, by, *, states=None, roles=None, perm: str | None = No
 def _save(obj, by, reason: str = ""):
     obj._history_user = by
     if reason:
-        obj._change_reason = reason
+        obj._change_reason = reason[:100]
     obj.full_clean()
     obj.save()
     return obj

@@ -17,13 +17,13 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from warranty.coverage import NoWarrantyPeriod, assess_coverage
 from warranty.models import Contractor, DefectCategory, Ownership, Project, Unit
+from warranty.parsing import parse_aware_datetime, parse_id
 from warranty.roles import Role
 from warranty.scoping import scope
 from warranty.selectors import staff_with_role
@@ -360,9 +360,9 @@ QUEUES = {
 def _filtered(queue: Queue, user, params) -> tuple:
     qs = queue.selector(user)
     project_field = "project_id"
-    project = params.get("project") or ""
-    if project.isdigit():
-        qs = qs.filter(**{project_field: int(project)})
+    project = parse_id(params.get("project"))
+    if project is not None:
+        qs = qs.filter(**{project_field: project})
     if params.get("emergency") == "1":
         qs = qs.filter(is_emergency=True)
     if queue.slug == "first-contact" and params.get("overdue") == "1":
@@ -502,7 +502,7 @@ def ticket_action(request, number: str, name: str):
                 note=note,
             )
         elif name == "triage":
-            steward = staff_with_role(ticket.project_id, Role.STEWARD).filter(pk=_int(request.POST.get("steward")))
+            steward = staff_with_role(ticket.project_id, Role.STEWARD).filter(pk=parse_id(request.POST.get("steward")))
             s.ticket_triage(
                 ticket=ticket,
                 by=request.user,
@@ -511,10 +511,8 @@ def ticket_action(request, number: str, name: str):
                 note=note,
             )
         elif name == "dispatch":
-            contractor = _contractors_for(ticket).filter(pk=_int(request.POST.get("contractor"))).first()
-            when = parse_datetime(request.POST.get("scheduled_at", "") or "")
-            if when is not None and timezone.is_naive(when):
-                when = timezone.make_aware(when)
+            contractor = _contractors_for(ticket).filter(pk=parse_id(request.POST.get("contractor"))).first()
+            when = parse_aware_datetime(request.POST.get("scheduled_at"))
             s.ticket_dispatch(
                 ticket=ticket,
                 by=request.user,
@@ -530,10 +528,6 @@ def ticket_action(request, number: str, name: str):
         return service_error_response(request, exc)
     messages.success(request, _("Done: %(action)s.") % {"action": name.replace("_", " ")})
     return redirect(ticket.get_absolute_url())
-
-
-def _int(value) -> int | None:
-    return int(value) if value and str(value).isdigit() else None
 
 
 def _contractors_for(ticket: Ticket):
