@@ -128,6 +128,14 @@ def refused(request, error: s.ServiceError, redirect_to: str):
     return redirect(redirect_to)
 
 
+def form_refused(form, error) -> int:
+    """Put a service's refusal on the form and return the page's status; out of scope is a 404."""
+    if error.status == 404:
+        raise Http404 from error
+    f.add_service_error(form, error)
+    return status_for(error)
+
+
 def status_for(error: s.ServiceError) -> int:
     """Form errors answer 400; refusals keep their 403/409 so scripts and tests can tell."""
     return error.status if error.status in (403, 409) else 400
@@ -310,10 +318,7 @@ def triage(request, number):
                 note=form.cleaned_data["note"],
             )
         except s.ServiceError as error:
-            if error.status == 404:
-                raise Http404 from error
-            f.add_service_error(form, error)
-            status = status_for(error)
+            status = form_refused(form, error)
         else:
             done(request, _("Triaged. The steward is told."), key)
             return redirect(workspace_url(ticket))
@@ -349,10 +354,7 @@ def survey(request, number):
                     note=form.cleaned_data["note"],
                 )
             except s.ServiceError as error:
-                if error.status == 404:
-                    raise Http404 from error
-                f.add_service_error(form, error)
-                status = status_for(error)
+                status = form_refused(form, error)
             else:
                 done(request, _("Survey booked."), key)
                 return redirect(workspace_url(ticket, "appointments"))
@@ -393,10 +395,7 @@ def plan(request, number):
             try:
                 s.plan_submit(ticket=ticket, by=request.user, **form.cleaned_data)
             except s.ServiceError as error:
-                if error.status == 404:
-                    raise Http404 from error
-                f.add_service_error(form, error)
-                status = status_for(error)
+                status = form_refused(form, error)
             else:
                 if ticket.difficulty == "complex":
                     done(request, _("Plan saved and sent to the director for approval."), key)
@@ -470,10 +469,7 @@ def dispatch(request, number):
             try:
                 notice = s.ticket_dispatch(ticket=ticket, by=request.user, **form.cleaned_data)
             except s.ServiceError as error:
-                if error.status == 404:
-                    raise Http404 from error
-                f.add_service_error(form, error)
-                status = status_for(error)
+                status = form_refused(form, error)
             else:
                 done(
                     request,
@@ -544,10 +540,7 @@ def owner_absent(request, number, pk):
             try:
                 s.appointment_owner_absent(appointment=appointment, by=request.user, **form.cleaned_data)
             except s.ServiceError as error:
-                if error.status == 404:
-                    raise Http404 from error
-                f.add_service_error(form, error)
-                status = status_for(error)
+                status = form_refused(form, error)
             else:
                 done(request, _("Owner absence recorded."), key)
                 return redirect(workspace_url(ticket, "appointments"))
@@ -592,10 +585,7 @@ def worklog_form_page(request, ticket: Ticket, *, kinds, template: str, extra: d
                     )
                     response = on_saved(log)
             except s.ServiceError as error:
-                if error.status == 404:
-                    raise Http404 from error
-                f.add_service_error(form, error)
-                status = status_for(error)
+                status = form_refused(form, error)
             else:
                 done(request, _("Saved."), key)
                 return response
@@ -639,10 +629,7 @@ def consent(request, number):
                     signature_png=f.decode_signature(data["signature"]),
                 )
             except s.ServiceError as error:
-                if error.status == 404:
-                    raise Http404 from error
-                f.add_service_error(form, error)
-                status = status_for(error)
+                status = form_refused(form, error)
             else:
                 done(request, _("The owner's consent is recorded."), key)
                 return redirect(workspace_url(ticket, "consents"))
