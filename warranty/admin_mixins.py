@@ -34,7 +34,9 @@ class _SafeAutocomplete:
     """
 
     def optgroups(self, name, value, attr=None):
-        field = self.field.remote_field.model._meta.get_field(self.field.remote_field.field_name)
+        remote = self.field.remote_field
+        key = getattr(remote, "field_name", None) or remote.model._meta.pk.name  # M2M relations have none
+        field = remote.model._meta.get_field(key)
         valid = []
         for item in value:
             try:
