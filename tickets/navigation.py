@@ -38,3 +38,11 @@ register(
     (*_SUPERVISORS, Role.STEWARD, Role.FRONT_DESK, Role.PROJECT_DEPT, Role.CUSTOMER_SERVICE),
     order=63,
 )
+
+# Where the other roles start: supervisors on the dashboard, the GM on the escalations, customer service on
+# the callback queue, the project department and finance in the admin, where their work lives.
+ROLE_HOME["director"] = "reporting:dashboard"
+ROLE_HOME["project_gm"] = "escalations:list"
+ROLE_HOME["customer_service"] = "callbacks:queue"
+ROLE_HOME["project_dept"] = "admin:index"
+ROLE_HOME["finance"] = "admin:index"
