@@ -6,16 +6,15 @@ here they are read-only, and history revert is disabled project-wide.
 """
 
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
-from warranty.scoping import project_ids, scope
+from warranty.admin_mixins import ScopedAdminMixin, ScopedHistoryAdmin
+from warranty.scoping import project_ids
 
 from .models import AgreedCadence, Escalation, SlaAlert, SlaClock, SlaPolicy
 
 
-class ScopedReadOnly(admin.ModelAdmin):
-    def get_queryset(self, request):
-        return scope(super().get_queryset(request), request.user)
+class ReadOnlyMixin:
+    """Rows written only by the SLA and escalation services."""
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -28,7 +27,7 @@ class ScopedReadOnly(admin.ModelAdmin):
 
 
 @admin.register(SlaPolicy)
-class SlaPolicyAdmin(SimpleHistoryAdmin):
+class SlaPolicyAdmin(ScopedHistoryAdmin):
     list_display = ["code", "project", "is_active", "target", "unit", "calendar", "warn_percent", "escalation_reason"]
     list_filter = ["code", "calendar", "is_active"]
     fields = [
@@ -46,8 +45,8 @@ class SlaPolicyAdmin(SimpleHistoryAdmin):
         "escalation_reason",
     ]
 
-    def get_queryset(self, request):
-        qs = super().get_queryset(request)
+    def scope_queryset(self, request, qs):
+        """The defaults (no project) and the overrides of the user's projects."""
         ids = project_ids(request.user)
         return qs if ids is None else qs.filter(project__in=ids) | qs.filter(project__isnull=True)
 
@@ -69,7 +68,7 @@ class SlaAlertInline(admin.TabularInline):
 
 
 @admin.register(SlaClock)
-class SlaClockAdmin(ScopedReadOnly):
+class SlaClockAdmin(ReadOnlyMixin, ScopedAdminMixin, admin.ModelAdmin):
     list_display = ["code", "ticket", "batch", "started_at", "warn_at", "due_at", "stopped_at", "breached_at"]
     list_filter = ["code", ("stopped_at", admin.EmptyFieldListFilter), ("breached_at", admin.EmptyFieldListFilter)]
     list_select_related = ["ticket", "batch", "batch__project"]
@@ -80,7 +79,7 @@ class SlaClockAdmin(ScopedReadOnly):
 
 
 @admin.register(Escalation)
-class EscalationAdmin(ScopedReadOnly, SimpleHistoryAdmin):
+class EscalationAdmin(ReadOnlyMixin, ScopedHistoryAdmin):
     list_display = ["raised_at", "project", "reason", "summary", "status", "assignee"]
     list_filter = ["reason", "status", "project"]
     list_select_related = ["project", "assignee"]
@@ -88,7 +87,7 @@ class EscalationAdmin(ScopedReadOnly, SimpleHistoryAdmin):
 
 
 @admin.register(AgreedCadence)
-class AgreedCadenceAdmin(ScopedReadOnly, SimpleHistoryAdmin):
+class AgreedCadenceAdmin(ReadOnlyMixin, ScopedHistoryAdmin):
     list_display = ["ticket", "every_hours", "agreed_at", "recorded_by"]
     list_select_related = ["ticket", "recorded_by"]
     search_fields = ["ticket__number"]
