@@ -121,7 +121,7 @@ def _links(msg: OutboxMessage) -> dict:
 
 def _times(context: dict) -> dict:
     labels = {}
-    for key in ("due_at", "started_at"):
+    for key in ("due_at",):
         if context.get(key):
             labels[f"{key}_local"] = timezone.localtime(dt.datetime.fromisoformat(context[key]))
     return labels

@@ -9,11 +9,13 @@ detector that fires twice raises it once.
 from __future__ import annotations
 
 import datetime as dt
+import json
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from warranty.history_sql import copy_to_history
 from warranty.models import Unit, User
 from warranty.roles import Role
 from warranty.scoping import can_see_project
@@ -23,7 +25,6 @@ from .models import CLOSED_STATES, ContactAttempt, Escalation, Location, State, 
 from .services.errors import NotAllowed, NotPermitted, OutOfScope, ServiceError
 from .services.lifecycle import lock, timeline
 from .services.scope import ensure_can_act
-from .signals import ticket_event
 from .sla.hours import add_months
 from .sla.recipients import StaffIndex
 
@@ -135,65 +136,73 @@ def _add_evidence(reason: str, subject_key: str, evidence: list[dict]) -> None:
 def raise_for_breached_clocks(clocks, *, now: dt.datetime) -> int:
     """Policies with an escalation reason (not finished in 7 days) escalate at their breach.
 
-    In bulk, for the sweep (``clocks`` are its DueClock rows): a fixed number of queries per
-    batch. A ticket that already has the same escalation open gets no second one (the
-    partial unique index).
+    In bulk, for the sweep (``clocks`` are its DueClock rows): set-based SQL, a fixed number of
+    statements per batch and no model instances. A ticket that already has the same escalation
+    open gets no second one (the partial unique index; ``ON CONFLICT DO NOTHING``). The history
+    rows are copied in SQL; the timeline rows are not sent as ``ticket_event`` (see
+    tickets.signals: escalation rows are the escalations' own echo).
     """
     candidates = [c for c in clocks if c.ticket_id is not None and c.policy.escalation_reason]
     if not candidates:
         return 0
     rows = [
-        Escalation(
-            reason=c.policy.escalation_reason,
-            subject_key=f"ticket:{c.ticket_id}",
-            project_id=c.project_id,
-            ticket_id=c.ticket_id,
-            summary=(
+        {
+            "reason": c.policy.escalation_reason,
+            "subject_key": f"ticket:{c.ticket_id}",
+            "project_id": c.project_id,
+            "ticket_id": c.ticket_id,
+            "summary": (
                 _("%(ticket)s is not finished %(n)s %(unit)s after the report.")
                 % {"ticket": c.ticket_number, "n": c.policy.target, "unit": c.policy.get_unit_display()}
             )[:300],
-            evidence=[
+            "evidence": [
                 {"ticket": c.ticket_number, "id": c.ticket_id},
                 {"clock": c.pk, "due_at": c.due_at.isoformat()},
             ],
-            raised_at=now,
-        )
+        }
         for c in candidates
     ]
-    Escalation.objects.bulk_create(rows, ignore_conflicts=True)
-    # Which of them are new: the open ones raised at this very sweep for these subjects.
-    created = list(
-        Escalation.objects.filter(
-            raised_at=now,
-            reason__in={r.reason for r in rows},
-            subject_key__in=[r.subject_key for r in rows],
-            status=Escalation.Status.OPEN,
+    table, timeline_table = Escalation._meta.db_table, TimelineEvent._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {table} (reason, subject_key, project_id, ticket_id, summary, evidence, status, raised_at,
+                                 resolution_note)
+            SELECT v.reason, v.subject_key, v.project_id, v.ticket_id, v.summary, v.evidence, %s, %s, ''
+              FROM jsonb_to_recordset(%s::jsonb)
+                   AS v(reason varchar, subject_key varchar, project_id bigint, ticket_id bigint, summary varchar,
+                        evidence jsonb)
+            ON CONFLICT DO NOTHING
+            RETURNING id, reason, project_id, ticket_id, summary
+            """,
+            [Escalation.Status.OPEN, now, json.dumps(rows, ensure_ascii=False)],
         )
-    )
-    if not created:
-        return 0
-    Escalation.history.bulk_history_create(created, default_change_reason="raised by the SLA sweep")
-    roles = {*QUEUE_ROLES, *(r for e in created for r in ALSO_TOLD.get(e.reason, []))}
-    staff = StaffIndex({e.project_id for e in created}, roles)
+        created = cursor.fetchall()
+        if not created:
+            return 0
+        cursor.execute(
+            f"""
+            INSERT INTO {timeline_table} (ticket_id, at, verb, from_state, to_state, note)
+            SELECT ticket_id, %s, 'escalated_' || reason, '', '', left(summary, 200)
+              FROM {table} WHERE id = ANY(%s)
+            """,
+            [now, [pk for pk, *_ in created]],
+        )
+    copy_to_history(Escalation, [pk for pk, *_ in created], at=now, reason="raised by the SLA sweep")
+    roles = {*QUEUE_ROLES, *(r for _pk, reason, *_ in created for r in ALSO_TOLD.get(reason, []))}
+    staff = StaffIndex({project_id for _pk, _r, project_id, *_ in created}, roles)
     numbers = {c.ticket_id: c.ticket_number for c in candidates}
     messages = []
-    for e in created:
-        context = {"ticket": numbers.get(e.ticket_id, ""), "reason": e.reason, "summary": e.summary, "escalation": e.pk}
-        for pk, email in staff.contacts(e.project_id, [*QUEUE_ROLES, *ALSO_TOLD.get(e.reason, [])]):
-            key = f"escalation_raised:{e.ticket_id}:{pk}:esc{e.pk}"
+    for pk, reason, project_id, ticket_id, summary in created:
+        context = {"ticket": numbers.get(ticket_id, ""), "reason": reason, "summary": summary, "escalation": pk}
+        for user_id, email in staff.contacts(project_id, [*QUEUE_ROLES, *ALSO_TOLD.get(reason, [])]):
+            key = f"escalation_raised:{ticket_id}:{user_id}:esc{pk}"
             messages.append(
-                notify.row("escalation_raised", key, ticket_id=e.ticket_id, user_id=pk, address=email, context=context)
+                notify.row(
+                    "escalation_raised", key, ticket_id=ticket_id, user_id=user_id, address=email, context=context
+                )
             )
     notify.queue_rows(messages, now=now)
-    tickets = Ticket.objects.in_bulk([e.ticket_id for e in created])
-    events = TimelineEvent.objects.bulk_create(
-        [
-            TimelineEvent(ticket=tickets[e.ticket_id], at=now, verb=f"escalated_{e.reason}", note=e.summary[:200])
-            for e in created
-        ]
-    )
-    for event in events:  # the contract of ticket_event: one signal per timeline row
-        ticket_event.send(sender=Ticket, ticket=event.ticket, event=event)
     return len(created)
 
 

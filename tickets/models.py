@@ -395,7 +395,8 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
 class TimelineEvent(models.Model):
     """What happened to a ticket, in order: transitions and records, with who and why."""
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="timeline")
+    # Indexed by (ticket, at) below; a second index on ticket alone would only cost writes.
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="timeline", db_index=False)
     at = models.DateTimeField(default=timezone.now)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True)
     verb = models.CharField(max_length=40)
@@ -732,10 +733,23 @@ class OutboxMessage(models.Model):
     scope_project_path = "ticket__project"
 
     event = models.CharField(max_length=50)
-    dedupe_key = models.CharField(max_length=200, unique=True)
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, null=True, blank=True, related_name="outbox")
+    # Unique through a constraint (not unique=True): no LIKE index that nothing queries.
+    dedupe_key = models.CharField(max_length=200)
+    # The outbox is a delivery queue the SLA sweep fills thousands of rows at a time: no database
+    # foreign-key constraints (their per-row checks and row locks at commit were a third of the sweep's
+    # time). Deletes still cascade through Django, and delivery copes with a row whose ticket is gone.
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, null=True, blank=True, related_name="outbox", db_constraint=False
+    )
+    # Not indexed: nothing reads the outbox by recipient.
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     recipient_address = models.CharField(max_length=200, blank=True)
     channel = models.CharField(max_length=20, default="email")
@@ -750,6 +764,7 @@ class OutboxMessage(models.Model):
         verbose_name = _("outbox message")
         verbose_name_plural = _("outbox")
         ordering = ["created_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["dedupe_key"], name="outbox_dedupe_key_unique")]
         indexes = [
             models.Index(fields=["next_attempt_at"], condition=Q(sent_at__isnull=True), name="outbox_unsent_due")
         ]
@@ -882,12 +897,23 @@ class SlaClock(models.Model):
 
     scope_project_path = "project"
 
-    policy = models.ForeignKey(SlaPolicy, on_delete=models.PROTECT, related_name="clocks", verbose_name=_("policy"))
+    # Not indexed: policies are never deleted in practice (PROTECT), and every index slows the sweep's updates.
+    policy = models.ForeignKey(
+        SlaPolicy, on_delete=models.PROTECT, related_name="clocks", verbose_name=_("policy"), db_index=False
+    )
     code = models.CharField(_("policy"), max_length=30, choices=SlaPolicy.Code.choices, editable=False)
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+", verbose_name=_("project"))
+    # Indexed by (ticket, code) below.
     ticket = models.ForeignKey(
-        Ticket, on_delete=models.CASCADE, null=True, blank=True, related_name="sla_clocks", verbose_name=_("ticket")
+        Ticket,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="sla_clocks",
+        verbose_name=_("ticket"),
+        db_index=False,
     )
+    # Indexed only where set (sla_clock_batch below): nearly every clock is a ticket's.
     batch = models.ForeignKey(
         "warranty.DeliveryBatch",
         on_delete=models.CASCADE,
@@ -895,6 +921,7 @@ class SlaClock(models.Model):
         blank=True,
         related_name="sla_clocks",
         verbose_name=_("delivery batch"),
+        db_index=False,
     )
     started_at = models.DateTimeField(_("started at"))
     warn_at = models.DateTimeField(_("warning at"))
@@ -945,6 +972,7 @@ class SlaClock(models.Model):
                 name="sla_clock_escalate_pending",
             ),
             models.Index(fields=["ticket", "code"], name="sla_clock_ticket_code"),
+            models.Index(fields=["batch"], condition=Q(batch__isnull=False), name="sla_clock_batch"),
         ]
 
     def __str__(self):
@@ -958,7 +986,11 @@ class SlaClock(models.Model):
 class SlaAlert(models.Model):
     """A warning, breach or escalation rung of a clock: at most one per level, so nobody is told twice."""
 
-    clock = models.ForeignKey(SlaClock, on_delete=models.CASCADE, related_name="alerts")
+    # Indexed by the unique (clock, level) constraint. No database constraint: the sweep writes alerts in
+    # bulk for clocks it has just locked; deletes still cascade through Django.
+    clock = models.ForeignKey(
+        SlaClock, on_delete=models.CASCADE, related_name="alerts", db_index=False, db_constraint=False
+    )
     level = models.CharField(_("level"), max_length=20)
     at = models.DateTimeField(_("at"), default=timezone.now)
     recipients = models.JSONField(_("told"), default=list, blank=True)

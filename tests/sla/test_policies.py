@@ -148,7 +148,16 @@ def test_not_finished_seven_days_after_the_report_escalates_to_the_gm(sla_world,
     assert {"clock": c.pk, "due_at": c.due_at.isoformat()} in escalation.evidence
     assert "project_gm" in told("escalation_raised", ticket=ticket)
     assert "project_gm" in told("sla_breach", ticket=ticket, context__policy="repair_finished")
-    assert ticket.timeline.filter(verb="escalated_open_7_days").exists()
+    event = ticket.timeline.get(verb="escalated_open_7_days")
+    assert event.at == reported + dt.timedelta(days=7) and event.note == escalation.summary
+    # Written in SQL, audited all the same: one history row, as raised.
+    (raised,) = escalation.history.all()
+    assert raised.history_type == "+" and raised.history_change_reason == "raised by the SLA sweep"
+    assert raised.status == "open" and raised.ticket_id == ticket.pk and raised.summary == escalation.summary
+    # A later sweep (or a retried one) raises nothing more.
+    sweep_at(at, reported + dt.timedelta(days=7, minutes=1))
+    assert Escalation.objects.filter(ticket=ticket, reason=Escalation.Reason.OPEN_7_DAYS).count() == 1
+    assert ticket.timeline.filter(verb="escalated_open_7_days").count() == 1
 
 
 def test_a_repair_completed_within_seven_days_is_not_escalated(sla_world, at):

@@ -1,13 +1,15 @@
 """The beat sweep: warnings, breaches and escalation rungs of due clocks, each recorded once.
 
-Each pass locks a batch of due clock ids through a partial index with
-``FOR UPDATE SKIP LOCKED`` (a second sweep running at the same time takes other
-rows or none), records an SlaAlert per clock and level (unique: a retried task is
-a no-op), marks the clock and writes the outbox rows, all in one transaction.
+Each pass locks and reads a batch of due clocks in one statement through a partial
+index with ``FOR UPDATE SKIP LOCKED`` (a second sweep running at the same time takes
+other rows or none), records an SlaAlert per clock and level (unique: a retried task
+is a no-op), marks the clock, writes the outbox rows and raises the escalations, all
+in one transaction.
 
 A batch costs a fixed number of queries whatever its size and whatever the size
-of the table; rows are read as tuples and written with ``unnest`` arrays, because
-at ten thousand breaches a minute model instances are the bottleneck.
+of the table; rows are read as tuples and written set-based (``INSERT … SELECT``
+from one JSON document), because at ten thousand breaches a minute model instances
+are the bottleneck (bench/sla_sweep.py).
 """
 
 from __future__ import annotations
@@ -61,7 +63,6 @@ class DueClock:
     ticket_id: int | None
     batch_id: int | None
     policy_id: int
-    started_at: dt.datetime
     due_at: dt.datetime
     warned_at: dt.datetime | None
     breached_at: dt.datetime | None
@@ -81,7 +82,6 @@ FIELDS = [
     "ticket_id",
     "batch_id",
     "policy_id",
-    "started_at",
     "due_at",
     "warned_at",
     "breached_at",
@@ -109,15 +109,16 @@ def sweep_clocks(*, now: dt.datetime | None = None, batch_size: int = BATCH_SIZE
 def _sweep_batch(kind: str, now: dt.datetime, batch_size: int, result: SweepResult, policies) -> int:
     pending, column = PASSES[kind]
     with transaction.atomic():
-        ids = list(
+        # One statement locks and reads the batch: FOR UPDATE OF the clock rows only (not the joined ones).
+        rows = (
             SlaClock.objects.filter(pending, **{f"{column}__lte": now})
             .order_by(column)
-            .select_for_update(skip_locked=True)
-            .values_list("pk", flat=True)[:batch_size]
+            .select_for_update(skip_locked=True, of=("self",))
+            .values_list(*FIELDS, "batch__project__code", "batch__name")[:batch_size]
         )
-        if not ids:
+        clocks = _load(rows, policies)
+        if not clocks:
             return 0
-        clocks = _load(ids, policies)
         roles = {r for c in clocks for r in (*c.policy.warn_roles, *c.policy.breach_roles, *c.policy.ladder)}
         personal = {pid for c in clocks for pid in (c.steward_id, c.engineer_id) if pid}
         staff = StaffIndex({c.project_id for c in clocks}, roles, personal_ids=personal)
@@ -139,13 +140,10 @@ def _sweep_batch(kind: str, now: dt.datetime, batch_size: int, result: SweepResu
 
             result.escalations_raised += raise_for_breached_clocks(escalating, now=now)
         setattr(result, kind, getattr(result, kind) + len(clocks))
-    return len(ids)
+    return len(clocks)
 
 
-def _load(ids: list[int], policies: dict[int, SlaPolicy]) -> list[DueClock]:
-    rows = (
-        SlaClock.objects.filter(pk__in=ids).order_by("pk").values_list(*FIELDS, "batch__project__code", "batch__name")
-    )
+def _load(rows, policies: dict[int, SlaPolicy]) -> list[DueClock]:
     clocks = []
     for row in rows:
         *head, project_code, batch_name = row
@@ -182,14 +180,15 @@ def _next_rung_at(clock: DueClock) -> dt.datetime | None:
 
 def _messages(clock: DueClock, level: str, users: list[tuple[int, str]]) -> list[dict]:
     event = EVENTS.get(level, "sla_escalation")
+    # What the message shows (templates/notifications): kept small, it is written once per recipient.
     context = {
         "ticket": clock.ticket_number or "",
         "policy": clock.code,
         "level": level,
         "due_at": clock.due_at.isoformat(),
-        "started_at": clock.started_at.isoformat(),
-        "batch": clock.batch_label,
     }
+    if clock.batch_label:
+        context["batch"] = clock.batch_label
     key = f"clock{clock.pk}:{level}"
     subject = clock.ticket_id if clock.ticket_id else "-"
     return [
