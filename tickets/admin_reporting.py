@@ -4,6 +4,9 @@ Imported by tickets/admin.py; importing this module registers the admins.
 """
 
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from warranty.admin_mixins import ScopedAdminMixin, ScopedHistoryAdmin
 
@@ -22,8 +25,24 @@ class DailyReportAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = ["number", "project", "day", "sent_at", "sent_by"]
     list_filter = ["project", "day"]
     date_hierarchy = "day"
-    exclude = ["data"]
-    readonly_fields = ["project", "day", "number", "built_at", "recipients_to", "recipients_cc", "sent_at", "sent_by"]
+    exclude = ["data", "pdf"]  # the PDF is private: no storage URL, served by the checked view below
+    readonly_fields = [
+        "project",
+        "day",
+        "number",
+        "built_at",
+        "recipients_to",
+        "recipients_cc",
+        "sent_at",
+        "sent_by",
+        "pdf_link",
+    ]
+
+    @admin.display(description=_("PDF"))
+    def pdf_link(self, obj):
+        if not obj.data:
+            return "—"
+        return format_html('<a href="{}">{}.pdf</a>', reverse("reporting:daily_pdf", args=[obj.pk]), obj.number)
 
     def has_add_permission(self, request):
         return False

@@ -1140,6 +1140,8 @@ class DailyReport(models.Model):
         verbose_name=_("sent by"),
         help_text=_("Empty when sent by the schedule."),
     )
+    # The PDF as attached to the email, kept: a heavy day's report takes WeasyPrint many seconds to render.
+    pdf = models.FileField(_("PDF"), storage=private_storage, upload_to="daily_reports/%Y/%m", blank=True)
 
     class Meta:
         verbose_name = _("daily report")

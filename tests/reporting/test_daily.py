@@ -179,6 +179,8 @@ def test_sent_once_with_html_text_and_pdf_even_when_the_task_runs_twice(month):
     assert content[:5] == b"%PDF-"
     kept = DailyReport.objects.get(project=month.project, day=dt.date(2026, 3, 12))
     assert kept.sent_at is not None and kept.sent_by is None
+    with kept.pdf.open("rb") as stored:  # the PDF as sent is kept, not rendered again on each download
+        assert stored.read() == content
     assert kept.recipients_to == EXPECTED_TO
     assert DailyReport.objects.filter(day=dt.date(2026, 3, 12)).count() == 2
 

@@ -122,7 +122,10 @@ def test_daily_reports_list_detail_pdf_scoped(month, login):
     assert detail.status_code == 200 and month.t[4].number in detail.content.decode()
     assert client.get(reverse("reporting:daily_detail", args=[other.pk])).status_code == 404
     pdf = client.get(reverse("reporting:daily_pdf", args=[mine.pk]))
-    assert pdf["Content-Type"] == "application/pdf" and pdf.content[:5] == b"%PDF-"
+    assert pdf["Content-Type"] == "application/pdf"
+    with mine.pdf.open("rb") as stored:  # served as kept, not rendered again
+        assert b"".join(pdf.streaming_content) == stored.read()
+    assert pdf["Content-Disposition"] == f'inline; filename="{mine.number}.pdf"'
     assert login(month.world.users["contractor"]).get(reverse("reporting:daily_list")).status_code == 403
 
 

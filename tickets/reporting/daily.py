@@ -13,6 +13,7 @@ import datetime as dt
 import logging
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Count, OuterRef, Q, Subquery
@@ -308,16 +309,19 @@ def daily_report_send(
         report.data = data
         report.built_at = now
         report.recipients_to, report.recipients_cc = to, cc
+        pdf = render_pdf(data)
         if to or cc:
             rendered = render_report(data)
             email = EmailMultiAlternatives(
                 rendered["subject"], rendered["text"], settings.DEFAULT_FROM_EMAIL, to=to, cc=cc
             )
             email.attach_alternative(rendered["html"], "text/html")
-            email.attach(f"{data['number']}.pdf", render_pdf(data), "application/pdf")
+            email.attach(f"{data['number']}.pdf", pdf, "application/pdf")
             email.send()
         else:
             logger.warning("Daily report %s has nobody to go to", report.number)
+        # Kept after the send: a failed send leaves no file behind (the row rolls back with it).
+        report.pdf.save(f"{report.number}.pdf", ContentFile(pdf), save=False)
         report.sent_at = timezone.now()
         report.sent_by = by
         report.save()

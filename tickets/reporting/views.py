@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -322,8 +322,11 @@ def daily_pdf(request, pk: int):
     report = get_object_or_404(_reports_for(request.user), pk=pk)
     if not report.data:
         raise Http404
+    filename = f"{report.number}.pdf"
+    if report.pdf:  # the PDF that was sent, kept (rendering a heavy day again takes many seconds)
+        return FileResponse(report.pdf.open("rb"), content_type="application/pdf", filename=filename)
     response = HttpResponse(render_pdf(report.data), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{report.number}.pdf"'
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
     return response
 
 
