@@ -211,6 +211,29 @@ def test_ticket_page_shows_actions_disabled_with_reasons(client, world):
     assert "disabled" in html and "repair plan" in html
 
 
+def test_ticket_page_queries_do_not_grow_with_the_other_defects_of_its_report(client, world):
+    """The other defects of the report are listed with one query, however many there are."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def defects(n):
+        return [
+            DefectInput(location=Location.KITCHEN, category=category("civil"), description=f"裂缝{i}") for i in range(n)
+        ]
+
+    login(client, world, "front_desk")
+    counts = []
+    for n in (2, 6):
+        ticket = new_report(world, defects=defects(n)).tickets.order_by("seq").first()
+        client.get(ticket.get_absolute_url())
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(ticket.get_absolute_url())
+        assert response.status_code == 200
+        assert response.content.decode().count("/tickets/" + ticket.report.number) >= n
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1]
+
+
 def test_ticket_action_confirms_through_the_service(client, world):
     ticket = new_report(world, confirm=False).tickets.get()
     login(client, world, "front_desk")

@@ -599,7 +599,8 @@ def ticket_detail(request, number: str):
         "report": ticket.report,
         "actions": actions,
         "history": history,
-        "siblings": ticket.report.tickets.exclude(pk=ticket.pk).only("number", "state", "location"),
+        # ``report`` is loaded too: the related manager reads it on every row (an N+1 otherwise).
+        "siblings": ticket.report.tickets.exclude(pk=ticket.pk).only("report", "number", "state", "location"),
         "contact_purposes": ContactAttempt.Purpose,
         "can_contact": request.user.is_superuser
         or request.user.has_role(*FRONT_DESK_ROLES, Role.STEWARD, Role.ENGINEER),
