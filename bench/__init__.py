@@ -1,0 +1,1 @@
+"""Benchmarks: `make bench` (bench.scale), `make bench-sla` and `make bench-report`."""
