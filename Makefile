@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test lint lock bench backup restore messages clean graph
+.PHONY: run test lint lock bench bench-db bench-sla bench-report backup restore messages clean graph
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,14 +40,29 @@ graph: $(VENV)/.runtime
 	$(PY) manage.py graph_transitions tickets.Ticket > docs/ticket_lifecycle.dot
 	$(PY) manage.py graph_transitions -o docs/ticket_lifecycle.svg tickets.Ticket
 
-# Benchmarks on a throw-away PostgreSQL database (its name must contain "bench").
-BENCH_DB ?= postgres://postgres@127.0.0.1:5432/baoxiu_bench
-BENCH_CLOCKS ?= 100000
-BENCH_TICKETS ?= 50000
+# Benchmarks on throw-away PostgreSQL databases (their names must contain "bench"; see bench/RESULTS.md).
+# make bench: the scale benchmark of issue #10 — re-creates BENCH_DB (and BENCH_DB_small), seeds
+# BENCH_TICKETS tickets (about 10 minutes at 1,000,000), measures every hot path, prints one table.
+# Quick run: make bench BENCH_TICKETS=20000. More options: make bench BENCH_ARGS="--help".
+BENCH_DB ?= postgres://postgres@127.0.0.1:5432/baoxiu_scale_bench
+BENCH_TICKETS ?= 1000000
+BENCH_ARGS ?=
 bench: $(VENV)/.runtime
-	-psql "$(BENCH_DB)" -c "select 1" >/dev/null 2>&1 || createdb -h 127.0.0.1 -U postgres baoxiu_bench
-	DATABASE_URL=$(BENCH_DB) DJANGO_SETTINGS_MODULE=config.settings.test $(PY) bench/sla_sweep.py --clocks $(BENCH_CLOCKS)
-	DATABASE_URL=$(BENCH_DB) DJANGO_SETTINGS_MODULE=config.settings.test $(PY) bench/report_dashboard.py --tickets $(BENCH_TICKETS) --no-pdf
+	bin/ensure-wrk
+	DATABASE_URL=$(BENCH_DB) DJANGO_SETTINGS_MODULE=bench.settings $(PY) -m bench.scale --tickets $(BENCH_TICKETS) $(BENCH_ARGS)
+
+# The two focused benchmarks (one database, created when missing).
+BENCH_FOCUSED_DB ?= postgres://postgres@127.0.0.1:5432/baoxiu_bench
+BENCH_CLOCKS ?= 100000
+BENCH_REPORT_TICKETS ?= 50000
+bench-db:
+	-psql "$(BENCH_FOCUSED_DB)" -c "select 1" >/dev/null 2>&1 || createdb -h 127.0.0.1 -U postgres $(notdir $(BENCH_FOCUSED_DB))
+
+bench-sla: $(VENV)/.runtime bench-db
+	DATABASE_URL=$(BENCH_FOCUSED_DB) DJANGO_SETTINGS_MODULE=config.settings.test $(PY) bench/sla_sweep.py --clocks $(BENCH_CLOCKS)
+
+bench-report: $(VENV)/.runtime bench-db
+	DATABASE_URL=$(BENCH_FOCUSED_DB) DJANGO_SETTINGS_MODULE=config.settings.test $(PY) bench/report_dashboard.py --tickets $(BENCH_REPORT_TICKETS) --no-pdf
 
 backup: $(VENV)/.runtime
 	$(PY) manage.py backup $(DIR)

@@ -1,5 +1,7 @@
 """Benchmark: the daily report (F03) and the dashboard for one project with many tickets.
 
+    make bench-report BENCH_REPORT_TICKETS=200000
+    # or:
     createdb -h 127.0.0.1 -U postgres baoxiu_bench
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/baoxiu_bench DJANGO_SETTINGS_MODULE=config.settings.test \
         python bench/report_dashboard.py --tickets 200000

@@ -1,6 +1,10 @@
 """Benchmark the SLA sweep: N open clocks on PostgreSQL, 1 % of them due, one sweep.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/baoxiu_bench python bench/sla_sweep.py --clocks 1000000
+    make bench-sla BENCH_CLOCKS=1000000
+    # or: DATABASE_URL=postgres://postgres@127.0.0.1:5432/baoxiu_bench python bench/sla_sweep.py --clocks 1000000
+
+The scale benchmark (``make bench``, bench/scale) measures the sweep on a realistic dataset instead;
+this one isolates the sweep under a synthetic load of due clocks.
 
 Uses (and migrates) the database in DATABASE_URL, which must be a throw-away one:
 its name must contain "bench" (the script empties the ticket tables). Seeding is
