@@ -101,10 +101,10 @@ def run(args) -> None:
     counts = inprocess.page_counts(picked)
     for key, c in counts.items():
         small_q, small_rows = small.get(key, [None, None])
-        rows = f"; {c['rows']} rows ({small_rows} at {args.small:,})" if "rows" in c else ""
+        length = f"; {c['rows']} rows ({small_rows} at {args.small:,})" if "rows" in c else ""
         print(
             f"  {key:<24} {c['status']}  {c['queries']:3d} queries ({small_q} at {args.small:,})"
-            f"  {c['ms']:7.1f} ms in-process{rows}"
+            f"  {c['ms']:7.1f} ms in-process{length}"
         )
     jobs = inprocess.job_timings(picked, repeat=args.repeat)
     for key in ("daily", "dashboard"):

@@ -516,6 +516,7 @@ PLAN_COLUMNS = [
     "notice_at",
     "notice_reached",
     "cancelled_from",
+    "progress_from",
 ]
 
 
@@ -587,7 +588,7 @@ def seed_tickets(reg: Registry, n_tickets: int, rng: random.Random, chunk: int =
         "CREATE UNLOGGED TABLE bench_plan (ticket_id bigint PRIMARY KEY, report_id bigint, seq int,"
         " confirmed_at timestamptz, triaged_at timestamptz, front_desk_id bigint, cs_id bigint, first_contact_at timestamptz,"
         " first_contact_failed_at timestamptz, notice_at timestamptz, notice_reached boolean,"
-        " cancelled_from varchar(20))"
+        " cancelled_from varchar(20), progress_from timestamptz)"
     )
     ticket_id = 0
     D = dt.timedelta(days=1)
@@ -736,6 +737,12 @@ def seed_tickets(reg: Registry, n_tickets: int, rng: random.Random, chunk: int =
                 assessed = triaged_ or (
                     triaged if path == "referred" and "triage" in happened and triaged <= now else None
                 )
+                # The progress-feedback clock restarts at each call to the owner; the row kept is the
+                # last one (started 20–38 hours before the repair ended, or now), except for the 15 %
+                # of tickets whose steward never called.
+                progress_from = dispatched_
+                if dispatched_ and ticket_id % 20 < 17:
+                    progress_from = max(dispatched_, (repaired_ or now) - dt.timedelta(hours=20 + ticket_id % 19))
                 repairing = None
                 if dispatched_:
                     repairing = engaged_contractor if payer == "contractor" else rng.choice(reg.commissionable)
@@ -798,6 +805,7 @@ def seed_tickets(reg: Registry, n_tickets: int, rng: random.Random, chunk: int =
                         notice_,
                         notice_reached,
                         cancelled_from,
+                        progress_from,
                     )
                 )
         copy("tickets_report", REPORT_COLUMNS, reports)
@@ -926,17 +934,21 @@ def seed_derived(reg: Registry, backlog: dt.timedelta) -> None:
     from tickets.models import SlaPolicy
 
     now = reg.now
-    # Timeline (and from its transitions, the ticket's history rows).
-    for verb, from_state, to_state, at, actor, condition in TIMELINE:
-        execute(
-            f"""
-            INSERT INTO tickets_timelineevent (ticket_id, at, actor_id, verb, from_state, to_state, note)
-            SELECT t.id, {at}, {actor}, %(verb)s, {from_state}, {to_state}, ''
-            FROM tickets_ticket t JOIN bench_plan p ON p.ticket_id = t.id JOIN tickets_report r ON r.id = t.report_id
-            WHERE {condition}
-            """,
-            {"verb": verb, "now": now},
-        )
+    # Timeline (and from its transitions, the ticket's history rows): every step of TIMELINE in one pass.
+    steps = ",\n".join(
+        f"('{verb}', {from_state}, {to_state}, {at}, {actor}, {condition})"
+        for verb, from_state, to_state, at, actor, condition in TIMELINE
+    )
+    execute(
+        f"""
+        INSERT INTO tickets_timelineevent (ticket_id, at, actor_id, verb, from_state, to_state, note)
+        SELECT t.id, v.at, v.actor, v.verb, v.from_state, v.to_state, ''
+        FROM tickets_ticket t JOIN bench_plan p ON p.ticket_id = t.id JOIN tickets_report r ON r.id = t.report_id
+        CROSS JOIN LATERAL (VALUES {steps}) v(verb, from_state, to_state, at, actor, ok)
+        WHERE v.ok
+        """,
+        {"now": now},
+    )
     ticket_fields = [c for c in TICKET_COLUMNS if c not in ("seq",)]
     stamp = {"dispatched_at", "repaired_at", "signed_off_at", "closed_at", "coverage_assessed_at"}
     select = ", ".join(
@@ -1120,33 +1132,27 @@ def seed_derived(reg: Registry, backlog: dt.timedelta) -> None:
             "t.signed_off_at IS NOT NULL",
         ),
     ]
-    for code, started, due, warn, stopped, stopped_by, condition in clocks:
-        policy = policies[code]
-        execute(
-            f"""
-            INSERT INTO tickets_slaclock (policy_id, code, project_id, ticket_id, batch_id, started_at, warn_at, due_at,
-                stopped_at, stopped_by_event, warned_at, breached_at, ladder_step, escalate_at)
-            SELECT %(policy)s, %(code)s, c.project_id, c.id, NULL, c.started, c.warn, c.due, c.stopped,
-                CASE WHEN c.stopped IS NOT NULL THEN c.stopped_by ELSE '' END,
-                CASE WHEN c.warn < coalesce(c.stopped, %(swept)s) THEN c.warn + interval '1 minute' END,
-                CASE WHEN c.due < coalesce(c.stopped, %(swept)s) THEN c.due + interval '1 minute' END,
-                CASE WHEN c.due < coalesce(c.stopped, %(swept)s) THEN %(ladder)s ELSE 0 END,
-                NULL
-            FROM (
-                SELECT t.id, t.project_id, {started} AS started, {warn} AS warn, {due} AS due,
-                    {stopped} AS stopped, {stopped_by} AS stopped_by
-                FROM tickets_ticket t JOIN (
-                    SELECT *, CASE WHEN ticket_id %% 20 < 17
-                        THEN greatest(dispatched, coalesce(repaired, %(now)s) - (20 + ticket_id %% 19) * interval '1 hour')
-                        ELSE dispatched END AS progress_from
-                    FROM (SELECT bp.*, tt.dispatched_at AS dispatched, tt.repaired_at AS repaired
-                          FROM bench_plan bp JOIN tickets_ticket tt ON tt.id = bp.ticket_id) x
-                ) p ON p.ticket_id = t.id
-                WHERE {condition}
-            ) c
-            """,
-            {"policy": policy.pk, "code": code, "swept": swept_until, "ladder": len(policy.ladder), "now": now},
-        )
+    rows = ",\n".join(
+        f"({policies[code].pk}::bigint, '{code}'::text, {started}, {warn}, {due}, {stopped}, ({stopped_by})::text,"
+        f" {len(policies[code].ladder)}::int, {condition})"
+        for code, started, due, warn, stopped, stopped_by, condition in clocks
+    )
+    execute(
+        f"""
+        INSERT INTO tickets_slaclock (policy_id, code, project_id, ticket_id, batch_id, started_at, warn_at, due_at,
+            stopped_at, stopped_by_event, warned_at, breached_at, ladder_step, escalate_at)
+        SELECT v.policy, v.code, t.project_id, t.id, NULL, v.started, v.warn, v.due, v.stopped,
+            CASE WHEN v.stopped IS NOT NULL THEN v.stopped_by ELSE '' END,
+            CASE WHEN v.warn < coalesce(v.stopped, %(swept)s) THEN v.warn + interval '1 minute' END,
+            CASE WHEN v.due < coalesce(v.stopped, %(swept)s) THEN v.due + interval '1 minute' END,
+            CASE WHEN v.due < coalesce(v.stopped, %(swept)s) THEN v.ladder ELSE 0 END,
+            NULL
+        FROM tickets_ticket t JOIN bench_plan p ON p.ticket_id = t.id
+        CROSS JOIN LATERAL (VALUES {rows}) v(policy, code, started, warn, due, stopped, stopped_by, ladder, ok)
+        WHERE v.ok
+        """,
+        {"swept": swept_until},
+    )
     execute(
         """
         INSERT INTO tickets_slaalert (clock_id, level, at, recipients)
