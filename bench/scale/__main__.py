@@ -44,7 +44,11 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.scale", description=__doc__.split("\n")[0])
     parser.add_argument("command", nargs="?", default="run", choices=["run", "counts", "seed"])
     parser.add_argument("--tickets", type=int, default=1_000_000)
-    parser.add_argument("--small", type=int, default=20000, help="tickets of the query-count comparison (0: skip)")
+    parser.add_argument(
+        "--small",
+        type=int,
+        help="tickets of the query-count comparison (0: skip; default: a tenth, at most 20,000, at least 2,000)",
+    )
     parser.add_argument("--backlog-hours", type=float, default=24, help="SLA sweep: how long the beat was down")
     parser.add_argument("--skip-seed", action="store_true", help="measure the data already there")
     parser.add_argument("--no-load", action="store_true", help="skip gunicorn and wrk")
@@ -58,6 +62,8 @@ def main(argv=None) -> None:
     parser.add_argument("--check-foreign-keys", action="store_true", help="seed with foreign-key checks on")
     parser.add_argument("--json", help="also write the results here")
     args = parser.parse_args(argv)
+    if args.small is None:
+        args.small = min(20_000, max(2_000, args.tickets // 10))
     dataset.check_database()
 
     if args.command == "counts":

@@ -40,6 +40,7 @@ class Targets:
     ticket: str  # the ticket page whose queries are counted: the latest ticket in repair
     lookup: tuple[str, str]  # (report number, last 4 digits) counted
     intake_units: tuple[int, int]  # units without tickets: a warm-up POST, then the counted one
+    warmup_category_id: int
     category_id: int
     sample_tickets: list[str] = field(default_factory=list)
     sample_lookups: list[tuple[str, str]] = field(default_factory=list)
@@ -68,14 +69,17 @@ def pick(seed: int = 7, samples: int = 1000) -> Targets:
         or Ticket.objects.filter(project=project).order_by("-created_at", "-pk").first()
     )
     report = Report.objects.filter(project=project).order_by("-received_at", "-pk").first()
-    fresh = list(
-        Unit.objects.filter(project=project, tickets__isnull=True).order_by("-pk").values_list("pk", flat=True)[:2]
-    )
-    while len(fresh) < 2:  # every unit has tickets: any two
-        fresh.append(Unit.objects.filter(project=project).order_by("-pk").values_list("pk", flat=True)[len(fresh)])
-    # The counted intake reports a rare category on a unit without tickets, so that no detector (repeat
-    # repair, long-running unit, defect in 20 % of a batch) fires at one size and not at the other.
+    # The counted intake reports a rare category on a unit without tickets, in a batch where no unit has
+    # that category yet (one unit is below the "same defect in 20 % of a batch" minimum of two), after a
+    # warm-up report of another category: no detector (repeat repair, long-running unit, batch defect)
+    # fires at one size and not at the other.
     rare = DefectCategory.objects.get(code="structure").pk
+    hit = set(Ticket.objects.filter(project=project, category_id=rare).values_list("unit__building__batch", flat=True))
+    fresh = Unit.objects.filter(project=project, tickets__isnull=True).order_by("-pk")
+    counted = fresh.exclude(building__batch__in=hit).values_list("pk", flat=True).first()
+    counted = counted or fresh.values_list("pk", flat=True).first() or Unit.objects.filter(project=project).last().pk
+    warmup = fresh.exclude(pk=counted).values_list("pk", flat=True).first()
+    warmup = warmup or Unit.objects.filter(project=project).exclude(pk=counted).last().pk
     targets = Targets(
         project_id=project.pk,
         project_code=project.code,
@@ -84,8 +88,9 @@ def pick(seed: int = 7, samples: int = 1000) -> Targets:
         region_gm="bench_region_gm",
         ticket=ticket.number,
         lookup=(report.number, last4(report.contact_phone)),
-        intake_units=(fresh[0], fresh[1]),
+        intake_units=(warmup, counted),
         category_id=rare,
+        warmup_category_id=DefectCategory.objects.get(code="cooling").pk,
     )
     with connection.cursor() as cur:
         # Ticket pages: mostly recent tickets (what the front desk opens), some from years ago.
