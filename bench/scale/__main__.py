@@ -99,6 +99,9 @@ def run(args) -> None:
         )
         print(f"  seeded in {seeded.seconds:.0f} s; database {dataset.database_size()}")
     rows = dataset.table_sizes()
+    from tickets.models import Ticket
+
+    rows["tickets_ticket"] = Ticket.objects.count()  # exact: the others are PostgreSQL's estimates
     print("  rows: " + ", ".join(f"{k} {v:,}" for k, v in list(rows.items())[:12]))
     picked = targets.pick()
     print(f"  busiest project {picked.project_code}; pages as {picked.front_desk}, ticket {picked.ticket}")
@@ -228,8 +231,8 @@ def build_table(args, seeded, rows, counts, small, jobs, loads, web_memory, work
         units = rows.get("warranty_unit", 0)
         add(
             "seed (COPY + INSERT … SELECT, indexes, VACUUM ANALYZE)",
-            f"{seeded.tickets:,} tickets, 20 projects, {units:,} units, {sum(seeded.rows.values()):,} rows",
-            p50=f"{seeded.seconds:,.0f} s",
+            f"{seeded.tickets:,} tickets, 20 projects, {units:,} units, ~{sum(seeded.rows.values()):,} rows",
+            p50=f"{seeded.seconds:,.0f} s (+{seeded.setup_seconds:.0f} s create, migrate)",
             target=f"< {SEED_SECONDS // 60} min",
             verdict="met" if seeded.seconds < SEED_SECONDS else "MISSED",
         )
