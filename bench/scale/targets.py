@@ -40,6 +40,7 @@ class Targets:
     ticket: str  # the ticket page whose queries are counted: the latest ticket in repair
     lookup: tuple[str, str]  # (report number, last 4 digits) counted
     intake_units: tuple[int, int]  # units without tickets: a warm-up POST, then the counted one
+    intake_front_desk: str  # a front desk of those units' project
     warmup_category_id: int
     category_id: int
     sample_tickets: list[str] = field(default_factory=list)
@@ -52,7 +53,7 @@ class Targets:
 def pick(seed: int = 7, samples: int = 1000) -> Targets:
     """The busiest project (most open tickets) and everything the pages are requested with."""
     from django.db import connection
-    from django.db.models import Count, Q
+    from django.db.models import Case, Count, Q, When
 
     from tickets.models import OPEN_STATES, Report, State, Ticket
     from warranty.models import DefectCategory, Project, Unit
@@ -72,14 +73,13 @@ def pick(seed: int = 7, samples: int = 1000) -> Targets:
     # The counted intake reports a rare category on a unit without tickets, in a batch where no unit has
     # that category yet (one unit is below the "same defect in 20 % of a batch" minimum of two), after a
     # warm-up report of another category: no detector (repeat repair, long-running unit, batch defect)
-    # fires at one size and not at the other.
+    # fires at one size and not at the other. The busiest project's units first, then any project's.
     rare = DefectCategory.objects.get(code="structure").pk
-    hit = set(Ticket.objects.filter(project=project, category_id=rare).values_list("unit__building__batch", flat=True))
-    fresh = Unit.objects.filter(project=project, tickets__isnull=True).order_by("-pk")
-    counted = fresh.exclude(building__batch__in=hit).values_list("pk", flat=True).first()
-    counted = counted or fresh.values_list("pk", flat=True).first() or Unit.objects.filter(project=project).last().pk
-    warmup = fresh.exclude(pk=counted).values_list("pk", flat=True).first()
-    warmup = warmup or Unit.objects.filter(project=project).exclude(pk=counted).last().pk
+    hit = set(Ticket.objects.filter(category_id=rare).values_list("unit__building__batch", flat=True))
+    fresh = Unit.objects.filter(tickets__isnull=True).order_by(Case(When(project=project, then=0), default=1), "-pk")
+    counted = fresh.exclude(building__batch__in=hit).first() or fresh.first() or Unit.objects.order_by("-pk").first()
+    warmup = fresh.filter(project=counted.project_id).exclude(pk=counted.pk).first()
+    warmup = warmup or Unit.objects.filter(project=counted.project_id).exclude(pk=counted.pk).order_by("-pk").first()
     targets = Targets(
         project_id=project.pk,
         project_code=project.code,
@@ -88,7 +88,8 @@ def pick(seed: int = 7, samples: int = 1000) -> Targets:
         region_gm="bench_region_gm",
         ticket=ticket.number,
         lookup=(report.number, last4(report.contact_phone)),
-        intake_units=(warmup, counted),
+        intake_units=(warmup.pk, counted.pk),
+        intake_front_desk=f"{counted.project.code.lower()}_front_desk_1",
         category_id=rare,
         warmup_category_id=DefectCategory.objects.get(code="cooling").pk,
     )
