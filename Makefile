@@ -48,7 +48,7 @@ BENCH_DB ?= postgres://postgres@127.0.0.1:5432/baoxiu_scale_bench
 BENCH_TICKETS ?= 1000000
 BENCH_ARGS ?=
 bench: $(VENV)/.runtime
-	bin/ensure-wrk
+	bench/ensure-wrk
 	DATABASE_URL=$(BENCH_DB) DJANGO_SETTINGS_MODULE=bench.settings $(PY) -m bench.scale --tickets $(BENCH_TICKETS) $(BENCH_ARGS)
 
 # The two focused benchmarks (one database, created when missing).

@@ -55,7 +55,7 @@ class LoadResult:
 def ensure_wrk() -> str:
     found = shutil.which("wrk")
     if not found:
-        subprocess.run([str(ROOT / "bin" / "ensure-wrk")], check=True)
+        subprocess.run([str(ROOT / "bench" / "ensure-wrk")], check=True)
         found = shutil.which("wrk")
     if not found:
         raise SystemExit("wrk is missing (Debian: apt-get install wrk)")
