@@ -78,7 +78,6 @@ class Report(models.Model):
 
     scope_project_path = "project"
     scope_contractor_path = "tickets__repairing_contractor"
-    scope_path_is_many = True
 
     number = models.CharField(_("report number"), max_length=40, unique=True, editable=False)
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="reports", editable=False)
@@ -166,8 +165,9 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
     location = models.CharField(_("location in the unit"), max_length=20, choices=Location.choices)
     location_detail = models.CharField(_("location detail"), max_length=100, blank=True)
     part = models.CharField(_("part or facility"), max_length=100, blank=True)
+    # Indexed by (category, unit) in Meta.
     category = models.ForeignKey(
-        DefectCategory, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("category")
+        DefectCategory, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("category"), db_index=False
     )
     description = models.TextField(_("description"))
 
@@ -267,6 +267,8 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
                 condition=Q(signed_off_at__isnull=False),
                 name="ticket_project_signed_off",
             ),
+            # The batch-defect detector at every intake: units of a batch with a defect of one category.
+            models.Index(fields=["category", "unit"], include=["state"], name="ticket_category_unit"),
             models.Index(
                 fields=["project", "closed_at"],
                 include=["id", "resolution"],

@@ -242,7 +242,6 @@ class Unit(models.Model):
 
 class Owner(models.Model):
     scope_project_path = "ownerships__unit__project"
-    scope_path_is_many = True
 
     name = models.CharField(_("name"), max_length=50)
     # Blank only once the owner has been anonymised (see clean()).
@@ -324,7 +323,6 @@ class Trade(BilingualName):
 
 class Contractor(models.Model):
     scope_project_path = "engagements__project"
-    scope_path_is_many = True
     scope_contractor_path = "pk"
 
     name = models.CharField(_("company name"), max_length=100, unique=True)

@@ -5,6 +5,8 @@ Staff see the projects they serve; a contractor's user sees only its own
 firm's jobs; a superuser sees everything.
 """
 
+import functools
+
 from django.db.models import Model, QuerySet
 
 from .roles import Role
@@ -51,10 +53,25 @@ def _filter(qs: QuerySet, path: str, ids) -> QuerySet:
     if path in ("", "pk"):
         return qs.filter(pk__in=ids)
     lookup = f"{path}__in"
-    if getattr(qs.model, "scope_path_is_many", False):
+    if _is_many(qs.model, path):
+        # Through a to-many relation a plain join would repeat rows: filter by the ids instead.
         inner = qs.model._default_manager.filter(**{lookup: ids}).values("pk")
         return qs.filter(pk__in=inner)
+    # A plain column filter (no subquery), so PostgreSQL starts from the project's rows.
     return qs.filter(**{lookup: ids})
+
+
+@functools.cache
+def _is_many(model: type[Model], path: str) -> bool:
+    """Whether ``path`` crosses a one-to-many or many-to-many relation."""
+    for name in path.split("__"):
+        field = model._meta.get_field(name)
+        if field.one_to_many or field.many_to_many:
+            return True
+        if not field.is_relation:
+            return False
+        model = field.related_model
+    return False
 
 
 def can_see_project(user, project_id: int) -> bool:
