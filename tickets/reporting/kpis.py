@@ -26,7 +26,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from callbacks.models import DIMENSIONS, Callback, Satisfaction
-from warranty.models import Contractor, DefectCategory, DeliveryBatch, Project, Unit
+from warranty.models import Contractor, DefectCategory, DeliveryBatch, Unit
 
 from ..models import OPEN_STATES, Appointment, DispatchNotice, Resolution, SlaClock, SlaPolicy, State, Ticket
 
@@ -73,8 +73,6 @@ class Filters:
         qs = Ticket.objects.all()
         if self.project_ids is not None:
             qs = qs.filter(project_id__in=self.project_ids)
-        else:  # every project, said explicitly: the covering indexes lead with the project
-            qs = qs.filter(project_id__in=Project.objects.values("pk"))
         if self.batch_id:
             qs = qs.filter(unit__building__batch_id=self.batch_id)
         return qs
