@@ -75,7 +75,11 @@ def wipe(project_id: int) -> None:
     statements = [
         "DELETE FROM tickets_slaalert WHERE clock_id IN (SELECT id FROM tickets_slaclock WHERE project_id = %s)",
         "DELETE FROM tickets_slaclock WHERE project_id = %s",
+        "DELETE FROM tickets_historicalescalation WHERE project_id = %s",
         "DELETE FROM tickets_escalation WHERE project_id = %s",
+        # rows the SLA benchmark (same project code, same database) leaves behind
+        "DELETE FROM tickets_timelineevent WHERE ticket_id IN (SELECT id FROM tickets_ticket WHERE project_id = %s)",
+        "DELETE FROM tickets_outboxmessage WHERE ticket_id IN (SELECT id FROM tickets_ticket WHERE project_id = %s)",
         "DELETE FROM tickets_dailyreport WHERE project_id = %s",
         "DELETE FROM callbacks_callback WHERE ticket_id IN (SELECT id FROM tickets_ticket WHERE project_id = %s)",
         "DELETE FROM tickets_dispatchnotice WHERE ticket_id IN (SELECT id FROM tickets_ticket WHERE project_id = %s)",

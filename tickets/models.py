@@ -766,9 +766,15 @@ class OutboxMessage(models.Model):
     # foreign-key constraints (their per-row checks and row locks at commit were a third of the sweep's
     # time). Deletes still cascade through Django, and delivery copes with a row whose ticket is gone.
     ticket = models.ForeignKey(
-        Ticket, on_delete=models.CASCADE, null=True, blank=True, related_name="outbox", db_constraint=False
+        Ticket,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="outbox",
+        db_constraint=False,
+        db_index=False,
     )
-    # Not indexed: nothing reads the outbox by recipient.
+    # Neither is indexed: nothing reads the outbox by ticket or by recipient (tickets are never deleted).
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
