@@ -98,7 +98,11 @@ class Callback(SatisfactionFields):
         verbose_name = _("callback")
         verbose_name_plural = _("callbacks")
         ordering = ["due_by", "id"]
-        indexes = [models.Index(fields=["status", "due_by"])]
+        indexes = [
+            models.Index(fields=["status", "due_by"]),
+            # Satisfaction by the day of the call (tickets.reporting.kpis): a period, not the whole history.
+            models.Index(fields=["called_at"], condition=models.Q(reached=True), name="callback_reached_called_at"),
+        ]
 
     def __str__(self):
         return f"{self.ticket} {self.get_status_display()}"

@@ -584,7 +584,11 @@ class DispatchNotice(models.Model):
         verbose_name = _("dispatch notice")
         verbose_name_plural = _("dispatch notices")
         ordering = ["issued_at", "id"]
-        indexes = [models.Index(fields=["contractor", "status"])]
+        indexes = [
+            models.Index(fields=["contractor", "status"]),
+            # Contractor scorecards count the notices issued in a period (tickets.reporting.kpis).
+            models.Index(fields=["issued_at"], name="dispatch_notice_issued_at"),
+        ]
 
     def __str__(self):
         return self.number
