@@ -14,7 +14,7 @@ import datetime as dt
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import (
     Count,
     F,
@@ -26,6 +26,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from callbacks.models import DIMENSIONS, Callback, Satisfaction
+from warranty.db import set_local
 from warranty.models import Contractor, DefectCategory, DeliveryBatch, Unit
 
 from ..models import OPEN_STATES, Appointment, DispatchNotice, Resolution, SlaClock, SlaPolicy, State, Ticket
@@ -89,11 +90,8 @@ def reporting_reads():
     (50–70 ms a query in bench/report_dashboard.py) than it saves. Also usable as a decorator.
     """
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL jit = off")
-                # The period's day series sort some 100,000 rows: in memory, not in temporary files.
-                cursor.execute("SET LOCAL work_mem = '32MB'")
+        # The period's day series sort some 100,000 rows: in memory (work_mem), not in temporary files.
+        set_local(jit="off", work_mem="32MB")
         yield
 
 

@@ -1,0 +1,30 @@
+"""PostgreSQL settings for one transaction's reads (``SET LOCAL``; no-ops on other databases)."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from django.db import connection, transaction
+
+
+def set_local(**settings) -> None:
+    """``SET LOCAL name = value`` for each setting, in one round trip; call inside a transaction."""
+    if connection.vendor != "postgresql" or not settings:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("; ".join(f"SET LOCAL {name} = '{value}'" for name, value in settings.items()))
+
+
+@contextmanager
+def joins_as_written():
+    """A transaction in which PostgreSQL joins tables in the order the ORM wrote them.
+
+    For a page's list or dossier query: it starts from one filtered table (the queue's rows, the
+    ticket by its number) and follows foreign keys to single rows (``select_related``). Searching
+    the orders of those 8 to 15 joins cost PostgreSQL 10 to 20 ms of planning per query at
+    1,000,000 tickets, against 1 to 3 ms of running it (bench/RESULTS.md); in the written order the
+    plan is the one it chose anyway. Evaluate the querysets inside the block.
+    """
+    with transaction.atomic():
+        set_local(join_collapse_limit=1)
+        yield
