@@ -30,6 +30,7 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = VAR_DIR / "bench-media"  # noqa: F405
 CELERY_BROKER_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 CELERY_BROKER_TRANSPORT_OPTIONS = {}
+CACHES = cache_settings(CELERY_BROKER_URL)  # noqa: F405  (the same Redis database as the broker)
 
 LOGGING = {
     "version": 1,

@@ -7,5 +7,10 @@ class TicketsConfig(AppConfig):
     verbose_name = _("Repair tickets")
 
     def ready(self):
-        from . import navigation  # noqa: F401  (registers the menu entries)
+        from . import (
+            navigation,  # noqa: F401  (registers the menu entries)
+            queue_counts,
+        )
         from . import sla as _sla  # noqa: F401  (connects the SLA clocks and escalation detectors to ticket_event)
+
+        queue_counts.connect()

@@ -152,6 +152,24 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Baoxiu <baoxiu@localhost
 # Celery: Redis when configured or answering locally, else the embedded filesystem broker.
 REDIS_URL = env("REDIS_URL", default=None)
 CELERY_BROKER_URL, CELERY_BROKER_TRANSPORT_OPTIONS = broker_settings(REDIS_URL, VAR_DIR)
+
+
+def cache_settings(url: str) -> dict:
+    """One cache shared by every web process when there is Redis (the owner-lookup lockout and the
+    front desk's queue counts must agree across workers), else each process's memory."""
+    if url.startswith("redis"):
+        return {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": url,
+                "KEY_PREFIX": "baoxiu",
+                "TIMEOUT": 300,
+            }
+        }
+    return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+CACHES = cache_settings(CELERY_BROKER_URL)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True

@@ -15,6 +15,7 @@ MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(VAR_DIR / "test-media")))  # noq
 # Tests never publish to a shared broker by accident; Celery tests set REDIS_URL explicitly.
 CELERY_BROKER_URL = env("REDIS_URL", default="memory://")  # noqa: F405
 CELERY_BROKER_TRANSPORT_OPTIONS = {}
+CACHES = cache_settings("locmem://")  # noqa: F405  (per process: tests never share a cache)
 CELERY_TASK_ALWAYS_EAGER = False
 # The product speaks zh-hans by default (base.py); tests assert the English msgids so that a
 # change of wording in the catalog does not break them. tests/test_translations.py checks

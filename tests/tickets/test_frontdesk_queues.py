@@ -168,3 +168,46 @@ def test_search_by_number_unit_phone_and_name_with_fixed_queries(client, world, 
     # the outsider (other project) finds nothing
     client.force_login(world.users["outsider"])
     assert client.post(url, {"q": report.number}).status_code == 403
+
+
+def test_tab_counts_are_cached_until_a_write_in_the_project(client, world, django_assert_num_queries):
+    """The five counts are computed once; a report, a ticket change or a contact attempt in the
+    project retires them, so the badges never lag behind the front desk's own work."""
+    from django.core.cache import cache
+
+    cache.clear()
+    client.force_login(world.users["front_desk"])
+    url = reverse("tickets:queue", args=["to-book"])
+    first, response = count_queries(client, url)  # the second request of the two is served from the cache
+    counts = {tab["queue"].slug: tab["count"] for tab in response.context["tabs"]}
+    assert counts["first-contact"] == 0
+    cache.clear()
+    with CaptureQueriesContext(connection) as cold:
+        client.get(url)
+    assert len(cold.captured_queries) == first + len(QUEUE_SLUGS)  # a cold cache counts all five queues
+
+    report = new_report(world)  # a write in the project: the counts follow at once
+    response = client.get(url)
+    assert {tab["queue"].slug: tab["count"] for tab in response.context["tabs"]}["first-contact"] == 1
+    s.contact_attempt_record(
+        ticket=report.tickets.get(), by=world.users["front_desk"], purpose="first_contact", reached=True
+    )
+    response = client.get(reverse("tickets:queue", args=["first-contact"]))
+    assert response.context["page"].paginator.count == 0
+    assert {tab["queue"].slug: tab["count"] for tab in response.context["tabs"]}["first-contact"] == 0
+
+
+def test_tab_counts_without_a_cache_are_counted(client, world, monkeypatch):
+    """A cache that is down costs speed, never the page."""
+    from django.core.cache import cache
+
+    def down(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr(cache, "get_many", down)
+    monkeypatch.setattr(cache, "set_many", down)
+    new_report(world)
+    client.force_login(world.users["front_desk"])
+    response = client.get(reverse("tickets:queue", args=["first-contact"]))
+    assert response.status_code == 200
+    assert response.context["page"].paginator.count == 1

@@ -7,6 +7,7 @@ within the user's scope (other projects' objects answer 404).
 from __future__ import annotations
 
 import logging
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -22,6 +23,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from warranty.coverage import NoWarrantyPeriod, assess_coverage
+from warranty.db import joins_as_written
 from warranty.models import Contractor, DefectCategory, Ownership, Project, Unit
 from warranty.parsing import parse_aware_datetime, parse_id
 from warranty.roles import Role
@@ -40,6 +42,7 @@ from ..forms_frontdesk import (
 )
 from ..models import Attachment, ContactAttempt, Difficulty, Report, Resolution, State, Ticket, TimelineEvent
 from ..pdf import pdf_response
+from ..queue_counts import cached_counts
 from ..selectors import ACTIONS, action_label, reports_for, ticket_actions
 from ..selectors_frontdesk import (
     UNREACHED_LIMIT,
@@ -64,7 +67,8 @@ PAGE_SIZE = 25
 
 
 def _units(user):
-    return scope(Unit.objects.all(), user)
+    # The project numbers the report; the batch is what the batch-defect detector counts in.
+    return scope(Unit.objects.select_related("project", "building__batch"), user)
 
 
 @role_required(*INTAKE_ROLES)
@@ -167,7 +171,7 @@ def unit_search(request):
 def unit_card(request, pk: int):
     """htmx: the chosen unit with owners, warranty per category, open and recent tickets."""
     try:
-        unit = _units(request.user).select_related("project", "building__batch").get(pk=pk)
+        unit = _units(request.user).get(pk=pk)
     except Unit.DoesNotExist as exc:
         raise Http404 from exc
     return render(request, "tickets/frontdesk/_unit_card.html", {"card": _unit_card_context(request.user, unit)})
@@ -358,17 +362,32 @@ QUEUES = {
 
 
 def _filtered(queue: Queue, user, params) -> tuple:
+    """(rows, sort, whether a filter narrowed the queue)."""
     qs = queue.selector(user)
-    project_field = "project_id"
+    filtered = False
     project = parse_id(params.get("project"))
     if project is not None:
-        qs = qs.filter(**{project_field: project})
+        qs, filtered = qs.filter(project_id=project), True
     if params.get("emergency") == "1":
-        qs = qs.filter(is_emergency=True)
+        qs, filtered = qs.filter(is_emergency=True), True
     if queue.slug == "first-contact" and params.get("overdue") == "1":
-        qs = qs.filter(deadline__lt=timezone.now())
+        qs, filtered = qs.filter(deadline__lt=timezone.now()), True
     sort = params.get("sort") if params.get("sort") in queue.sorts else queue.default_sort
-    return qs.order_by(*queue.sorts[sort]), sort
+    return qs.order_by(*queue.sorts[sort]), sort, filtered
+
+
+class CountedPaginator(Paginator):
+    """A paginator told its count (the cached queue count) instead of running ``COUNT(*)`` again."""
+
+    def __init__(self, object_list, per_page, *, count: int | None = None, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        if count is not None:
+            self.__dict__["count"] = count  # Paginator.count is a cached_property
+
+
+def tab_counts(user) -> dict[str, int]:
+    """The length of every queue as ``user`` sees it (cached: :mod:`tickets.queue_counts`)."""
+    return cached_counts(user, lambda: {q.slug: q.selector(user).count() for q in QUEUES.values()})
 
 
 @role_required(*FRONT_DESK_ROLES)
@@ -378,9 +397,15 @@ def queue_page(request, slug: str = "first-contact"):
     queue = QUEUES.get(slug)
     if queue is None:
         raise Http404
-    qs, sort = _filtered(queue, request.user, request.GET)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    tabs = [{"queue": q, "count": q.selector(request.user).count()} for q in QUEUES.values()]
+    qs, sort, filtered = _filtered(queue, request.user, request.GET)
+    counts = tab_counts(request.user)
+    # Ticket rows join seven tables (tickets_for): planning their order would cost more than the query.
+    # Report rows join three, and PostgreSQL must be free to start from the open tickets (the subquery).
+    with joins_as_written() if queue.rows == "ticket" else nullcontext():
+        paginator = CountedPaginator(qs, PAGE_SIZE, count=None if filtered else counts[slug])
+        page = paginator.get_page(request.GET.get("page"))
+        page.object_list = list(page.object_list)
+    tabs = [{"queue": q, "count": counts[q.slug]} for q in QUEUES.values()]
     params = request.GET.copy()
     params.pop("page", None)
     return render(
@@ -560,8 +585,8 @@ def web_report_confirm(request, number: str):
 @require_GET
 def ticket_detail(request, number: str):
     """Everything about one defect for internal staff, with the actions the user may take now."""
-    ticket = get_ticket_or_404(request.user, number)
-    ticket = (
+    # One scoped query for the ticket and everything it shows (not a scoped lookup, then the ticket again).
+    dossier = scope(
         Ticket.objects.select_related(
             "report__owner",
             "report__received_by",
@@ -573,8 +598,7 @@ def ticket_detail(request, number: str):
             "repairing_contractor",
             "liable_contractor",
             "repeat_of",
-        )
-        .prefetch_related(
+        ).prefetch_related(
             "attachments",
             Prefetch("timeline", queryset=TimelineEvent.objects.select_related("actor")),
             Prefetch("contacts", queryset=ContactAttempt.objects.select_related("by")),
@@ -583,9 +607,14 @@ def ticket_detail(request, number: str):
             "plans",
             "signoffs",
             "repeats",
-        )
-        .get(pk=ticket.pk)
+        ),
+        request.user,
     )
+    try:
+        with joins_as_written():
+            ticket = dossier.get(number=number)
+    except Ticket.DoesNotExist as exc:
+        raise Http404 from exc
     actions = ticket_actions(ticket, request.user)
     for action in actions:
         if action.name not in SUPPORTED_ACTIONS:
