@@ -113,21 +113,21 @@ def raise_escalation(
     return escalation
 
 
-def _add_evidence(reason: str, subject_key: str, evidence: list[dict]) -> None:
-    if not evidence:
-        return
+def _add_evidence(reason: str, subject_key: str, evidence: list[dict]) -> bool:
+    """Add ``evidence`` to the open escalation of this reason and subject; False when none is open."""
     current = (
         Escalation.objects.select_for_update()
         .filter(reason=reason, subject_key=subject_key, status__in=[Escalation.Status.OPEN, "acknowledged"])
         .first()
     )
     if current is None:
-        return
+        return False
     new = [e for e in evidence if e not in current.evidence]
     if new:
         current.evidence = [*current.evidence, *new]
         current._change_reason = "more evidence"
         current.save(update_fields=["evidence"])
+    return True
 
 
 # --- detectors --------------------------------------------------------------------------------
@@ -264,13 +264,18 @@ def batch_defect_share(batch_id: int, category_id: int) -> tuple[int, int]:
 def detect_batch_defect(ticket: Ticket) -> Escalation | None:
     """The same category of defect in at least 20 % of the units of one delivery batch."""
     batch = ticket.unit.building.batch
+    subject_key = f"batch:{batch.pk}:category:{ticket.category_id}"
+    # Already open: one more ticket can only keep the share at or above the threshold, so it joins
+    # the evidence without recounting the batch (the count is the expensive part of an intake).
+    if _add_evidence(Reason.BATCH_DEFECT, subject_key, ticket_evidence(ticket)):
+        return None
     affected, total = batch_defect_share(batch.pk, ticket.category_id)
     if affected < BATCH_MIN_UNITS or affected * 100 < BATCH_SHARE_PERCENT * total:
         return None
     return raise_escalation(
         reason=Reason.BATCH_DEFECT,
         project_id=ticket.project_id,
-        subject_key=f"batch:{batch.pk}:category:{ticket.category_id}",
+        subject_key=subject_key,
         summary=_("%(batch)s: %(category)s in %(affected)s of %(total)s units.")
         % {"batch": batch, "category": ticket.category, "affected": affected, "total": total},
         evidence=[*ticket_evidence(ticket), {"affected_units": affected, "units": total}],

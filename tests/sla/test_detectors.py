@@ -105,8 +105,10 @@ def test_19_percent_of_a_batch_is_not_escalated_20_percent_is(sla_world, batch_o
     escalation = escalations(R.BATCH_DEFECT).get()
     assert escalation.batch == sla_world.batch and escalation.category == category("waterproofing")
     assert {"affected_units": 20, "units": 100} in escalation.evidence
-    report(sla_world, batch_of_100[20], location=Location.BALCONY, code="waterproofing")
+    later = report(sla_world, batch_of_100[20], location=Location.BALCONY, code="waterproofing")
     assert escalations(R.BATCH_DEFECT).count() == 1  # one open escalation per batch and category
+    # While it is open a new ticket joins its evidence without recounting the batch.
+    assert escalations(R.BATCH_DEFECT).get().evidence[-1]["ticket"] == later.number
 
 
 def test_cancelled_tickets_do_not_count_towards_a_batch_share(sla_world, batch_of_100):

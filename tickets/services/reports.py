@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,12 +32,19 @@ class DefectInput:
 
 
 def next_report_number(project, day) -> str:
-    """``{project code}-{yymmdd}-{seq}``; the sequence row is locked, so concurrent callers queue up."""
-    ReportSequence.objects.bulk_create([ReportSequence(project=project, day=day)], ignore_conflicts=True)
-    seq = ReportSequence.objects.select_for_update().get(project=project, day=day)
-    seq.last += 1
-    seq.save(update_fields=["last"])
-    return f"{project.code}-{day:%y%m%d}-{seq.last:03d}"
+    """``{project code}-{yymmdd}-{seq}``; the sequence row is locked, so concurrent callers queue up.
+
+    One statement (an upsert that increments and returns the number) on PostgreSQL and SQLite alike.
+    """
+    table = ReportSequence._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (project_id, day, last) VALUES (%s, %s, 1) "
+            f"ON CONFLICT (project_id, day) DO UPDATE SET last = {table}.last + 1 RETURNING last",
+            [project.pk, connection.ops.adapt_datefield_value(day)],
+        )
+        (last,) = cursor.fetchone()
+    return f"{project.code}-{day:%y%m%d}-{last:03d}"
 
 
 def next_ticket_seq(report: Report) -> int:
@@ -49,7 +56,9 @@ def find_repeat_of(unit, location: str, location_detail: str, *, exclude_report=
     qs = Ticket.objects.filter(unit=unit, location=location).order_by("-created_at", "-pk")
     if exclude_report is not None:
         qs = qs.exclude(report=exclude_report)
-    for earlier in qs.only("pk", "location", "location_detail")[:20]:
+    # "state" too: the FSM mixin reads it when a ticket is loaded (a query per row if deferred); "number"
+    # for the repeat-repair escalation's summary.
+    for earlier in qs.only("pk", "number", "state", "location", "location_detail")[:20]:
         if same_location(location, location_detail, earlier.location, earlier.location_detail):
             return earlier
     return None
@@ -154,7 +163,8 @@ def _write_report(*, by, unit, reporter_name, contact_phone, received_at, **fiel
         **fields,
     )
     try:
-        report.full_clean(exclude=["number", "project"])
+        # The related rows were just read (unit, owner) or are the caller: no query to check they exist.
+        report.full_clean(exclude=["number", "project", "unit", "owner", "received_by"])
     except ValidationError as exc:
         name, messages = next(iter(exc.message_dict.items()))
         raise ServiceError(messages[0], field=name) from exc
@@ -173,7 +183,7 @@ def _write_ticket(report: Report, n: int, defect: DefectInput, *, by) -> Ticket:
         seq=n,
         number=f"{report.number}-{n}",
         project_id=report.project_id,
-        unit_id=report.unit_id,
+        unit=report.unit,  # the caller's instance, with whatever it has joined
         location=defect.location,
         location_detail=(defect.location_detail or "").strip(),
         part=(defect.part or "").strip(),
@@ -184,7 +194,9 @@ def _write_ticket(report: Report, n: int, defect: DefectInput, *, by) -> Ticket:
         repeat_of=find_repeat_of(report.unit, defect.location, defect.location_detail or "", exclude_report=report),
     )
     try:
-        ticket.full_clean(exclude=["report", "number", "seq", "project", "unit", "state"])
+        # A category given is an instance read from the database: checked, not looked up again.
+        exclude = ["report", "number", "seq", "project", "unit", "state", "repeat_of"]
+        ticket.full_clean(exclude=[*exclude, "category"] if ticket.category_id else exclude)
     except ValidationError as exc:
         name, messages = next(iter(exc.message_dict.items()))
         raise ServiceError(messages[0], field=f"defects-{n - 1}-{name}") from exc

@@ -111,19 +111,7 @@ def start_clock(
     started_at: dt.datetime | None = None,
 ) -> SlaClock | None:
     """Start ``policy``'s clock on a ticket or a delivery batch; None when one is already running."""
-    started_at = started_at or timezone.now()
-    warn_at, due_at = deadlines(policy, started_at)
-    project_id = ticket.project_id if ticket is not None else batch.project_id
-    clock = SlaClock(
-        policy=policy,
-        code=policy.code,
-        project_id=project_id,
-        ticket=ticket,
-        batch=batch,
-        started_at=started_at,
-        warn_at=warn_at,
-        due_at=due_at,
-    )
+    clock = _new_clock(policy, started_at or timezone.now(), ticket=ticket, batch=batch)
     # The partial unique index keeps one running clock per subject and policy, even under races.
     try:
         with transaction.atomic():
@@ -131,6 +119,20 @@ def start_clock(
     except IntegrityError:
         return None
     return clock
+
+
+def _new_clock(policy: SlaPolicy, started_at: dt.datetime, *, ticket: Ticket | None = None, batch=None) -> SlaClock:
+    warn_at, due_at = deadlines(policy, started_at)
+    return SlaClock(
+        policy=policy,
+        code=policy.code,
+        project_id=ticket.project_id if ticket is not None else batch.project_id,
+        ticket=ticket,
+        batch=batch,
+        started_at=started_at,
+        warn_at=warn_at,
+        due_at=due_at,
+    )
 
 
 def stop_clocks(
@@ -178,10 +180,17 @@ def on_ticket_event(*, ticket: Ticket, verb: str, at: dt.datetime | None = None,
     if to_stop:
         stop_clocks(ticket=ticket, policy_code=to_stop, event=verb, at=at)
         running -= to_stop
-    for code, policy in policies.items():
-        if verb in policy.start_events and code not in running and applies(code, ticket):
-            anchor = ticket.created_at if policy.anchor == "ticket_created" else at
-            start_clock(policy=with_agreed_cadence(policy, ticket), ticket=ticket, started_at=anchor)
+    starts = [
+        (with_agreed_cadence(policy, ticket), ticket.created_at if policy.anchor == "ticket_created" else at)
+        for code, policy in policies.items()
+        if verb in policy.start_events and code not in running and applies(code, ticket)
+    ]
+    if starts:
+        # One INSERT for all of them (an intake starts three); a clock of the same policy that a
+        # concurrent transaction started first wins, as in start_clock (the partial unique index).
+        SlaClock.objects.bulk_create(
+            [_new_clock(policy, started_at, ticket=ticket) for policy, started_at in starts], ignore_conflicts=True
+        )
 
 
 class _NoPolicy:
