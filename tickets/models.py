@@ -939,7 +939,7 @@ class SlaClock(models.Model):
         SlaPolicy, on_delete=models.PROTECT, related_name="clocks", verbose_name=_("policy"), db_index=False
     )
     code = models.CharField(_("policy"), max_length=30, choices=SlaPolicy.Code.choices, editable=False)
-    # Indexed by (project, stopped_at) below.
+    # Indexed by (project, stopped_at) and, while running, (project) below.
     project = models.ForeignKey(
         Project, on_delete=models.CASCADE, related_name="+", verbose_name=_("project"), db_index=False
     )
@@ -1012,12 +1012,17 @@ class SlaClock(models.Model):
                 name="sla_clock_escalate_pending",
             ),
             models.Index(fields=["ticket", "code"], name="sla_clock_ticket_code"),
-            # The on-time rate reads a project's clocks decided in a period: those stopped in it (a range of
-            # this index) and the running ones (stopped_at IS NULL) due in it, index-only. It replaces the
-            # plain project index, so the sweep's updates write no more index entries than before.
+            # The on-time rate reads a project's clocks decided in a period: those stopped in it (index-only,
+            # from the first) and the few running ones (the second). Together they replace the plain project
+            # index. The sweep updates running clocks only: they enter the running index, as narrow as the
+            # project index they entered before, and never the large stopped one.
             models.Index(
-                fields=["project", "stopped_at"], include=["due_at", "code"], name="sla_clock_project_stopped"
+                fields=["project", "stopped_at"],
+                include=["due_at", "code"],
+                condition=Q(stopped_at__isnull=False),
+                name="sla_clock_project_stopped",
             ),
+            models.Index(fields=["project"], condition=Q(stopped_at__isnull=True), name="sla_clock_project_running"),
             models.Index(fields=["batch"], condition=Q(batch__isnull=False), name="sla_clock_batch"),
         ]
 
