@@ -9,15 +9,21 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from warranty.scoping import scope
+
 from ..models import Attachment, AttachmentAccess, Ticket
 from ..selectors import tickets_for
 from ..services.errors import ServiceError
 
 
-def get_ticket_or_404(user, number: str) -> Ticket:
-    """The ticket ``number`` if ``user`` may see it; 404 otherwise (other projects' tickets do not exist for them)."""
+def get_ticket_or_404(user, number: str, queryset=None) -> Ticket:
+    """The ticket ``number`` if ``user`` may see it; 404 otherwise (other projects' tickets do not exist for them).
+
+    ``queryset``: what to load with it (joins, prefetches), scoped here; the list rows' joins by default.
+    """
+    qs = tickets_for(user) if queryset is None else scope(queryset, user)
     try:
-        return tickets_for(user).get(number=number)
+        return qs.get(number=number)
     except Ticket.DoesNotExist as exc:
         raise Http404 from exc
 

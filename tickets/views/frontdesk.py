@@ -586,35 +586,29 @@ def web_report_confirm(request, number: str):
 def ticket_detail(request, number: str):
     """Everything about one defect for internal staff, with the actions the user may take now."""
     # One scoped query for the ticket and everything it shows (not a scoped lookup, then the ticket again).
-    dossier = scope(
-        Ticket.objects.select_related(
-            "report__owner",
-            "report__received_by",
-            "unit__building__batch",
-            "project",
-            "category",
-            "steward",
-            "engineer",
-            "repairing_contractor",
-            "liable_contractor",
-            "repeat_of",
-        ).prefetch_related(
-            "attachments",
-            Prefetch("timeline", queryset=TimelineEvent.objects.select_related("actor")),
-            Prefetch("contacts", queryset=ContactAttempt.objects.select_related("by")),
-            "appointments",
-            "notices__contractor",
-            "plans",
-            "signoffs",
-            "repeats",
-        ),
-        request.user,
+    dossier = Ticket.objects.select_related(
+        "report__owner",
+        "report__received_by",
+        "unit__building__batch",
+        "project",
+        "category",
+        "steward",
+        "engineer",
+        "repairing_contractor",
+        "liable_contractor",
+        "repeat_of",
+    ).prefetch_related(
+        "attachments",
+        Prefetch("timeline", queryset=TimelineEvent.objects.select_related("actor")),
+        Prefetch("contacts", queryset=ContactAttempt.objects.select_related("by")),
+        "appointments",
+        "notices__contractor",
+        "plans",
+        "signoffs",
+        "repeats",
     )
-    try:
-        with joins_as_written():
-            ticket = dossier.get(number=number)
-    except Ticket.DoesNotExist as exc:
-        raise Http404 from exc
+    with joins_as_written():
+        ticket = get_ticket_or_404(request.user, number, dossier)
     actions = ticket_actions(ticket, request.user)
     for action in actions:
         if action.name not in SUPPORTED_ACTIONS:
