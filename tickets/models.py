@@ -15,6 +15,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from phonenumber_field.modelfields import PhoneNumberField
 from simple_history.models import HistoricalRecords
 
+from warranty.choices import ChoiceLabels
 from warranty.coverage import Payer
 from warranty.models import Contractor, DefectCategory, Engagement, Owner, Project, Unit
 
@@ -73,7 +74,7 @@ class ReportSequence(models.Model):
         return f"{self.project_id} {self.day} {self.last}"
 
 
-class Report(models.Model):
+class Report(ChoiceLabels, models.Model):
     """报修单: one contact of an owner (or someone for them) with the warranty center."""
 
     scope_project_path = "project"
@@ -145,7 +146,7 @@ class Resolution(models.TextChoices):
     UNREACHABLE = "unreachable", _("Owner unreachable: closed after joint re-inspection")
 
 
-class Ticket(ConcurrentTransitionMixin, models.Model):
+class Ticket(ChoiceLabels, ConcurrentTransitionMixin, models.Model):
     """维修项: one defect of a report, with its own lifecycle."""
 
     scope_project_path = "project"
@@ -419,7 +420,7 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
         self.closed_at = timezone.now()
 
 
-class TimelineEvent(models.Model):
+class TimelineEvent(ChoiceLabels, models.Model):
     """What happened to a ticket, in order: transitions and records, with who and why."""
 
     # Indexed by (ticket, at) below; a second index on ticket alone would only cost writes.
@@ -441,7 +442,7 @@ class TimelineEvent(models.Model):
         return f"{self.ticket_id} {self.verb} {self.at:%Y-%m-%d %H:%M}"
 
 
-class ContactAttempt(models.Model):
+class ContactAttempt(ChoiceLabels, models.Model):
     """A call or visit to the owner: first contact, progress feedback or completion notice."""
 
     class Purpose(models.TextChoices):
@@ -477,7 +478,7 @@ class ContactAttempt(models.Model):
         return f"{self.get_purpose_display()} {self.at:%Y-%m-%d %H:%M}"
 
 
-class Appointment(models.Model):
+class Appointment(ChoiceLabels, models.Model):
     class Kind(models.TextChoices):
         SURVEY = "survey", _("Survey")
         REPAIR = "repair", _("Repair")
@@ -550,7 +551,7 @@ class RepairPlan(models.Model):
         return f"{self.ticket_id} plan {self.written_at:%Y-%m-%d}"
 
 
-class DispatchNotice(models.Model):
+class DispatchNotice(ChoiceLabels, models.Model):
     """F02 零星维修工程现场调度通知单: numbered, to one contractor."""
 
     class Status(models.TextChoices):
@@ -659,7 +660,7 @@ class OwnerConsent(models.Model):
         return f"{self.get_subject_display()} {self.at:%Y-%m-%d}"
 
 
-class SignOff(models.Model):
+class SignOff(ChoiceLabels, models.Model):
     """Re-inspection, the owner's signature, the joint director + CS signatures, the GM's approval."""
 
     class Kind(models.TextChoices):
@@ -1056,7 +1057,7 @@ class SlaAlert(models.Model):
         return f"{self.clock_id} {self.level}"
 
 
-class Escalation(models.Model):
+class Escalation(ChoiceLabels, models.Model):
     """A matter reported to the project GM at once (DOMAIN §5); the GM names a person to follow it."""
 
     class Reason(models.TextChoices):

@@ -27,7 +27,31 @@ from django.db.models.functions import Coalesce
 from warranty.scoping import scope
 
 from .models import OPEN_STATES, Appointment, Channel, ContactAttempt, Difficulty, Report, State, Ticket
-from .selectors import reports_for, tickets_for
+from .selectors import tickets_for
+
+# What a queue row shows (templates/tickets/frontdesk/rows/): a few columns of four tables, not the
+# hundred of every table a ticket or report list joins, which the page would compile, fetch and
+# turn into model instances for nothing. The foreign keys are listed for the joins.
+TICKET_ROW = (
+    "number",
+    "state",
+    "location",
+    "created_at",
+    "signed_off_at",
+    "report",
+    "report__reporter_name",
+    "report__contact_phone",
+    "unit",
+    "unit__number",
+    "category",
+    "category__name_zh",
+    "category__name_en",
+    "steward",
+    "steward__username",
+    "steward__first_name",
+    "steward__last_name",
+)
+REPORT_ROW = ("number", "is_emergency", "reporter_name", "contact_phone", "received_at", "channel", "unit", "unit__number")
 
 FIRST_CONTACT_WITHIN = dt.timedelta(hours=2)
 RETRY_UNREACHED_AFTER = dt.timedelta(days=2)
@@ -61,7 +85,12 @@ def _reports_with_tickets(user, **ticket_filter) -> QuerySet[Report]:
     index) instead of every report those projects ever had.
     """
     tickets = scope(Ticket.objects.filter(**ticket_filter), user).values("report_id")
-    return reports_for(user).filter(pk__in=tickets)
+    return scope(Report.objects.select_related("unit").only(*REPORT_ROW), user).filter(pk__in=tickets)
+
+
+def _ticket_rows(user) -> QuerySet[Ticket]:
+    """The user's tickets with what a queue row shows."""
+    return scope(Ticket.objects.select_related("report", "unit", "category", "steward").only(*TICKET_ROW), user)
 
 
 def first_contact_due(user) -> QuerySet[Report]:
@@ -82,7 +111,7 @@ def first_contact_due(user) -> QuerySet[Report]:
 def simple_jobs_to_book(user) -> QuerySet[Ticket]:
     """Simple defects triaged and waiting for the front desk to book a worker."""
     return (
-        tickets_for(user)
+        _ticket_rows(user)
         .filter(state=State.DISPATCH, difficulty=Difficulty.SIMPLE)
         .annotate(appointments_pending=_count(Appointment.objects.filter(ticket=OuterRef("pk"), outcome=""), "ticket"))
         .order_by("created_at", "pk")
@@ -92,7 +121,7 @@ def simple_jobs_to_book(user) -> QuerySet[Ticket]:
 def owners_to_notify(user) -> QuerySet[Ticket]:
     """Finished work (callback) whose owner has not yet been told: no reached completion notice."""
     return (
-        tickets_for(user)
+        _ticket_rows(user)
         .filter(state=State.CALLBACK)
         .exclude(Exists(_attempts(Purpose.COMPLETION, reached=True, per="ticket")))
         .annotate(
