@@ -51,7 +51,16 @@ TICKET_ROW = (
     "steward__first_name",
     "steward__last_name",
 )
-REPORT_ROW = ("number", "is_emergency", "reporter_name", "contact_phone", "received_at", "channel", "unit", "unit__number")
+REPORT_ROW = (
+    "number",
+    "is_emergency",
+    "reporter_name",
+    "contact_phone",
+    "received_at",
+    "channel",
+    "unit",
+    "unit__number",
+)
 
 FIRST_CONTACT_WITHIN = dt.timedelta(hours=2)
 RETRY_UNREACHED_AFTER = dt.timedelta(days=2)
