@@ -128,7 +128,8 @@ def simple_jobs_to_book(user) -> QuerySet[Ticket]:
 
 
 def owners_to_notify(user) -> QuerySet[Ticket]:
-    """Finished work (callback) whose owner has not yet been told: no reached completion notice."""
+    """Finished work (callback) whose owner has not yet been told: no reached completion notice, with the
+    attempts so far and, after a failed one, when to try again."""
     return (
         _ticket_rows(user)
         .filter(state=State.CALLBACK)
@@ -140,20 +141,16 @@ def owners_to_notify(user) -> QuerySet[Ticket]:
                 output_field=DateTimeField(),
             ),
         )
+        .annotate(
+            next_try_at=ExpressionWrapper(F("last_attempt_at") + RETRY_UNREACHED_AFTER, output_field=DateTimeField())
+        )
         .order_by("signed_off_at", "pk")
     )
 
 
 def owners_not_reached(user) -> QuerySet[Ticket]:
     """Completion notices that failed at least once and never reached the owner, with the attempt counts."""
-    return (
-        owners_to_notify(user)
-        .filter(attempts__gte=1)
-        .annotate(
-            next_try_at=ExpressionWrapper(F("last_attempt_at") + RETRY_UNREACHED_AFTER, output_field=DateTimeField())
-        )
-        .order_by("-attempts", "last_attempt_at", "pk")
-    )
+    return owners_to_notify(user).filter(attempts__gte=1).order_by("-attempts", "last_attempt_at", "pk")
 
 
 def web_reports_to_confirm(user) -> QuerySet[Report]:

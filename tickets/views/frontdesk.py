@@ -418,7 +418,8 @@ def queue_page(request, slug: str = "first-contact"):
             "sort": sort,
             "now": timezone.now(),
             "projects": scope(Project.objects.all(), request.user),
-            "filters": request.GET,
+            # A plain dict: a missing key of a QueryDict makes the template engine list its attributes.
+            "filters": {name: request.GET.get(name, "") for name in ("project", "emergency", "overdue")},
             "query_string": params.urlencode(),
             "unreached_limit": UNREACHED_LIMIT,
         },
