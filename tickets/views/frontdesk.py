@@ -589,14 +589,12 @@ def ticket_detail(request, number: str):
     # One scoped query for the ticket and everything it shows (not a scoped lookup, then the ticket again).
     dossier = Ticket.objects.select_related(
         "report__owner",
-        "report__received_by",
-        "unit__building__batch",
+        "unit",
         "project",
         "category",
         "steward",
         "engineer",
         "repairing_contractor",
-        "liable_contractor",
         "repeat_of",
     ).prefetch_related(
         "attachments",
@@ -604,9 +602,7 @@ def ticket_detail(request, number: str):
         Prefetch("contacts", queryset=ContactAttempt.objects.select_related("by")),
         "appointments",
         "notices__contractor",
-        "plans",
-        "signoffs",
-        "repeats",
+        "plans",  # the conditions of the actions read the latest plan
     )
     with joins_as_written():
         ticket = get_ticket_or_404(request.user, number, dossier)
