@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test lint lock bench bench-db bench-sla bench-report backup restore messages clean graph
+.PHONY: run test lint lock bench bench-instructions bench-db bench-sla bench-report backup restore messages clean graph
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,10 @@ BENCH_ARGS ?=
 bench: $(VENV)/.runtime
 	bench/ensure-wrk
 	DATABASE_URL=$(BENCH_DB) DJANGO_SETTINGS_MODULE=bench.settings $(PY) -m bench.scale --tickets $(BENCH_TICKETS) $(BENCH_ARGS)
+
+# The instructions each page costs the web process (valgrind), on the database `make bench` seeded.
+bench-instructions: $(VENV)/.runtime
+	DATABASE_URL=$(BENCH_DB) DJANGO_SETTINGS_MODULE=bench.settings $(PY) -m bench.page_instructions
 
 # The two focused benchmarks (one database, created when missing).
 BENCH_FOCUSED_DB ?= postgres://postgres@127.0.0.1:5432/baoxiu_bench
