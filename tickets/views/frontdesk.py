@@ -399,8 +399,9 @@ def queue_page(request, slug: str = "first-contact"):
         raise Http404
     qs, sort, filtered = _filtered(queue, request.user, request.GET)
     counts = tab_counts(request.user)
-    # Ticket rows join seven tables (tickets_for): planning their order would cost more than the query.
-    # Report rows join three, and PostgreSQL must be free to start from the open tickets (the subquery).
+    # Ticket rows join five tables with up to three correlated subqueries: planned in the written order they
+    # cost PostgreSQL 0.3-0.4 ms less (1M tickets), a little more than the transaction's three round trips.
+    # Report rows join their unit, and PostgreSQL must be free to start from the open tickets (the subquery).
     with joins_as_written() if queue.rows == "ticket" else nullcontext():
         paginator = CountedPaginator(qs, PAGE_SIZE, count=None if filtered else counts[slug])
         page = paginator.get_page(request.GET.get("page"))
