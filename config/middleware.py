@@ -11,6 +11,7 @@ parameters), only the method, the view name and the SQLSTATE.
 """
 
 import logging
+import time
 
 from django.core.exceptions import BadRequest
 from django.db import InterfaceError, OperationalError
@@ -78,3 +79,40 @@ class RejectNullBytesMiddleware:
                 if "\x00" in key or any("\x00" in value for value in values):
                     raise BadRequest("NUL character in a request parameter")
         return self.get_response(request)
+
+
+class SessionRenewalMiddleware:
+    """Keep a session alive while it is used, writing it at most once every ``RENEW_AFTER`` seconds.
+
+    A session ends after ``SESSION_COOKIE_AGE`` without use (shared front-desk PCs). Django's
+    ``SESSION_SAVE_EVERY_REQUEST`` renews it by rewriting the session row on every request: a write
+    transaction (three round trips) and a signed encoding per page. Renewing only when the last renewal
+    is older than a minute ends an idle session within a minute of the same time. Place it after
+    ``SessionMiddleware``, so that the session it marks is saved on the way out.
+    """
+
+    RENEW_AFTER = 60
+    KEY = "_renewed_at"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is not None and not session.is_empty():
+            now = int(time.time())
+            if now - session.get(self.KEY, 0) >= self.RENEW_AFTER:
+                self.renewed(session, now)
+        return response
+
+    @classmethod
+    def renewed(cls, session, now: int | None = None) -> None:
+        """Mark ``session`` renewed now: SessionMiddleware saves it with a new expiry."""
+        session[cls.KEY] = int(time.time()) if now is None else now
+
+    @classmethod
+    def on_login(cls, sender, request, user, **kwargs) -> None:
+        """A login saves a new session: it counts as a renewal (connected in warranty.apps)."""
+        if getattr(request, "session", None) is not None:
+            cls.renewed(request.session)

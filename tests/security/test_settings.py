@@ -80,9 +80,48 @@ def test_pages_carry_a_csp_without_inline_scripts(client, db):
 
 
 def test_sessions_expire_when_idle(settings):
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True
+    assert "config.middleware.SessionRenewalMiddleware" in settings.MIDDLEWARE
     assert settings.SESSION_COOKIE_AGE <= 60 * 60
     assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE is True
+
+
+def _session_row(client):
+    from django.contrib.sessions.models import Session
+
+    return Session.objects.get(session_key=client.session.session_key)
+
+
+def test_a_session_in_use_is_renewed_at_most_once_a_minute(client, make_user):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from config.middleware import SessionRenewalMiddleware as Renewal
+
+    client.force_login(make_user("front_desk", username="desk3"))
+    client.get(reverse("tickets:queues"))
+    renewed = _session_row(client).expire_date
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(reverse("tickets:queues")).status_code == 200
+    assert not [q for q in ctx.captured_queries if "django_session" in q["sql"] and "SELECT" not in q["sql"]]
+    assert _session_row(client).expire_date == renewed
+
+    session = client.session  # the last renewal over a minute ago: the next request renews the expiry
+    session[Renewal.KEY] -= Renewal.RENEW_AFTER + 1
+    session.save()
+    before = _session_row(client).expire_date
+    client.get(reverse("tickets:queues"))
+    assert _session_row(client).expire_date > before
+
+
+def test_an_idle_session_ends(client, make_user, settings):
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    client.force_login(make_user("front_desk", username="desk4"))
+    client.get(reverse("home"))
+    Session.objects.filter(session_key=client.session.session_key).update(expire_date=timezone.now())
+    response = client.get(reverse("tickets:queues"))
+    assert response.status_code == 302 and reverse("login") in response["Location"]
 
 
 @pytest.mark.parametrize("password", ["short", "1234567890123", "password123"])
