@@ -24,8 +24,11 @@ import sys
 import tempfile
 from pathlib import Path
 
+from bench.scale.targets import QUEUES
+
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = ["trivial", "first-contact", "to-book", "to-notify", "not-reached", "web", "ticket"]
+# The pages the load runs GET as the front desk, by the keys of bench.scale.targets (its QUEUES, path()).
+PAGES = ["trivial", *(f"queue:{slug}" for slug in QUEUES), "ticket"]
 WARMUP, COUNTED = 3, 5
 
 
@@ -39,13 +42,13 @@ def measure(page: str) -> None:
     from django.contrib.auth import get_user_model
     from django.test import Client
 
+    from bench.scale.targets import path as page_path
     from bench.scale.targets import pick
     from tickets import queue_counts
 
     queue_counts.TTL = 3600  # under valgrind a minute passes quickly: keep the tab counts warm, as wrk sees them
     targets = pick(samples=10)
-    paths = {"trivial": f"/bench/trivial/{targets.ticket}/", "ticket": f"/tickets/{targets.ticket}/"}
-    path = paths.get(page, f"/frontdesk/queues/{page}/")
+    path = page_path(page, targets)
     client = Client()
     client.force_login(get_user_model().objects.get(username=targets.front_desk))
     for _ in range(WARMUP):
@@ -94,12 +97,12 @@ def main(argv=None) -> None:
         raise SystemExit("valgrind is missing (Debian: apt-get install valgrind)")
     pages = ["trivial"] + [p for p in args.pages if p != "trivial"]
     with tempfile.TemporaryDirectory(prefix="bench-callgrind-") as workdir:
-        print(f"{'page':<16} {'M instructions':>15} {'× trivial':>10}")
+        print(f"{'page':<22} {'M instructions':>15} {'× trivial':>10}")
         trivial = None
         for page in pages:
             mi = count(page, workdir)
             trivial = trivial or mi
-            print(f"{page:<16} {mi:>15.1f} {mi / trivial:>10.2f}", flush=True)
+            print(f"{page:<22} {mi:>15.1f} {mi / trivial:>10.2f}", flush=True)
 
 
 if __name__ == "__main__":
