@@ -5,7 +5,9 @@ On the shared 2-core machines this project is measured on, the same page's time 
 between runs, which hides most single changes. Callgrind counts the instructions the Python process
 executes (not PostgreSQL's or Redis's, which run elsewhere), the same for the same code and data
 whatever else the machine is doing. Each page is requested in-process by the busiest project's front
-desk (bench.scale.targets), three times to warm up, then five times counted.
+desk (bench.scale.targets), three times to warm up, then five times counted. ``intake`` posts phone
+reports of one defect on the busiest project's sampled units, as the load run does (it writes them:
+compare two runs on copies of one database, ``createdb -T``).
 
     make bench-instructions      # on the scale database `make bench` seeded
 
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import re
 import shutil
 import subprocess
@@ -28,7 +31,7 @@ from bench.scale.targets import QUEUES
 
 ROOT = Path(__file__).resolve().parents[1]
 # The pages the load runs GET as the front desk, by the keys of bench.scale.targets (its QUEUES, path()).
-PAGES = ["trivial", *(f"queue:{slug}" for slug in QUEUES), "ticket"]
+PAGES = ["trivial", *(f"queue:{slug}" for slug in QUEUES), "ticket", "intake"]
 WARMUP, COUNTED = 3, 5
 
 
@@ -42,8 +45,8 @@ def measure(page: str) -> None:
     from django.contrib.auth import get_user_model
     from django.test import Client
 
+    from bench.scale.targets import intake_form, pick
     from bench.scale.targets import path as page_path
-    from bench.scale.targets import pick
     from tickets import queue_counts
 
     queue_counts.TTL = 3600  # under valgrind a minute passes quickly: keep the tab counts warm, as wrk sees them
@@ -51,12 +54,24 @@ def measure(page: str) -> None:
     path = page_path(page, targets)
     client = Client()
     client.force_login(get_user_model().objects.get(username=targets.front_desk))
-    for _ in range(WARMUP):
-        assert client.get(path).status_code == 200, page
+    if page == "intake":
+        rng = random.Random(0)
+        units, categories = targets.units_by_project[targets.project_id], targets.categories
+
+        def request(n: int) -> None:
+            form = intake_form(rng.choice(units), rng.choice(categories), rng, n)
+            assert client.post(path, form).status_code == 302, page
+    else:
+
+        def request(n: int) -> None:
+            assert client.get(path).status_code == 200, page
+
+    for n in range(WARMUP):
+        request(n)
     control = ["callgrind_control", "--instr={}", str(os.getpid())]
     subprocess.run([c.format("on") for c in control], check=True, capture_output=True)
-    for _ in range(COUNTED):
-        client.get(path)
+    for n in range(WARMUP, WARMUP + COUNTED):
+        request(n)
     subprocess.run([c.format("off") for c in control], check=True, capture_output=True)
 
 

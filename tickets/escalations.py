@@ -25,6 +25,7 @@ from .models import CLOSED_STATES, ContactAttempt, Escalation, Location, State, 
 from .services.errors import NotAllowed, NotPermitted, OutOfScope, ServiceError
 from .services.lifecycle import lock, timeline
 from .services.scope import ensure_can_act
+from .sla.clocks import NEW_TICKET_VERBS
 from .sla.hours import add_months
 from .sla.recipients import StaffIndex
 
@@ -305,7 +306,7 @@ def detect_owner_unreachable(ticket: Ticket) -> Escalation | None:
 
 def on_ticket_event(*, ticket: Ticket, verb: str) -> None:
     """Run the detectors that a timeline event can trigger."""
-    if verb in ("reported", "created_as_repeat"):
+    if verb in NEW_TICKET_VERBS:
         detect_repeat_repair(ticket)
         detect_long_running_unit(ticket)
         detect_batch_defect(ticket)

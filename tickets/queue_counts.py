@@ -3,9 +3,12 @@
 Every queue page shows how long each of the five queues is. Counting them all on every request
 was most of a queue page's cost at scale, so the counts are cached per set of projects. Each
 project has a generation number in the cache; a write that can move a row in or out of a queue
-(a report, a ticket, a contact attempt: see :func:`connect`) bumps its project's generation, at
-once and when its transaction commits, which retires every cached count that includes the project. The counts
-also expire after ``TTL`` seconds, a backstop for writes no signal sees (raw SQL, another tool).
+(a report, a ticket, a contact attempt: see :func:`connect`) bumps its project's generation when its
+transaction commits (once per transaction, however many rows it wrote), which retires every cached count
+that includes the project. Until then the writing transaction itself reads counts under a key of its own
+(its token and how many writes it made per project), so its own requests see their writes at once and
+nobody else sees counts that include uncommitted rows. The counts also expire after ``TTL`` seconds, a
+backstop for writes no signal sees (raw SQL, another tool).
 
 A cache that is down costs only speed: the counts are then computed every time.
 """
@@ -14,8 +17,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import secrets
 import time
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterable
 
 from django.core.cache import cache
 from django.db import transaction
@@ -43,6 +48,9 @@ def cached_counts(user, compute: Callable[[], dict[str, int]]) -> dict[str, int]
     try:
         generations = cache.get_many([_generation_key(p) for p in scopes])
         stamp = ",".join(f"{p}:{generations.get(_generation_key(p), 0)}" for p in scopes)
+        writes = _writes()
+        if writes is not None:
+            stamp += writes.stamp(scopes)
         key = "queues:counts:" + hashlib.sha256(stamp.encode()).hexdigest()[:32]
         counts = cache.get(key)
     except Exception:  # the cache is down: count without it
@@ -57,20 +65,56 @@ def cached_counts(user, compute: Callable[[], dict[str, int]]) -> dict[str, int]
     return counts
 
 
+class _Writes:
+    """The projects the current transaction wrote rows of; called on commit to bump them once."""
+
+    def __init__(self):
+        self.token = secrets.token_hex(8)
+        self.projects: Counter = Counter()
+
+    def stamp(self, scopes: list) -> str:
+        """The part of a cache key that stands for this transaction's own writes in ``scopes``."""
+        every = EVERY_PROJECT in scopes
+        seen = sum(self.projects.values()) if every else sum(self.projects[p] for p in scopes)
+        return f"|{self.token}:{seen}" if seen else ""
+
+    def __call__(self) -> None:
+        _bump(self.projects)
+
+
+def _writes(*, create: bool = False) -> _Writes | None:
+    """The current transaction's :class:`_Writes` (None outside a transaction, or if it wrote nothing yet)."""
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        return None
+    writes = getattr(connection, "_queue_count_writes", None)
+    # Still registered to run on commit: the same transaction (a rollback discards its hooks).
+    if writes is not None and any(hook is writes for _, hook, _ in connection.run_on_commit):
+        return writes
+    if not create:
+        return None
+    writes = connection._queue_count_writes = _Writes()
+    transaction.on_commit(writes)
+    return writes
+
+
+def _bump(projects: Iterable[int | None]) -> None:
+    stamp = time.time_ns()
+    keys = [_generation_key(EVERY_PROJECT)] + [_generation_key(p) for p in projects if p]
+    try:
+        cache.set_many(dict.fromkeys(keys, stamp), timeout=None)
+    except Exception:
+        log.warning("queue counts: cache unavailable; counts may lag %s s", TTL, exc_info=True)
+
+
 def invalidate(project_id: int | None) -> None:
-    """Retire the cached counts of ``project_id`` (and the superusers'): now, and again when the
-    transaction commits (counts cached in between were computed without this write)."""
-
-    def bump():
-        stamp = time.time_ns()
-        keys = [_generation_key(EVERY_PROJECT)] + ([_generation_key(project_id)] if project_id else [])
-        try:
-            cache.set_many(dict.fromkeys(keys, stamp), timeout=None)
-        except Exception:
-            log.warning("queue counts: cache unavailable; counts may lag %s s", TTL, exc_info=True)
-
-    bump()
-    transaction.on_commit(bump)
+    """Retire the cached counts of ``project_id`` (and the superusers'): when the transaction commits,
+    and at once for the transaction itself (see the module's docstring)."""
+    writes = _writes(create=True)
+    if writes is None:  # autocommit: the write is committed already
+        _bump([project_id])
+    else:
+        writes.projects[project_id] += 1
 
 
 def _on_write(sender, instance, **kwargs) -> None:

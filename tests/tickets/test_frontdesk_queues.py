@@ -197,6 +197,54 @@ def test_tab_counts_are_cached_until_a_write_in_the_project(client, world, djang
     assert {tab["queue"].slug: tab["count"] for tab in response.context["tabs"]}["first-contact"] == 0
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_transaction_retires_the_tab_counts_once_when_it_commits(client, world, monkeypatch):
+    """A report with two defects writes five rows the counts depend on: the generations are written
+    once, at commit; meanwhile the transaction sees its own rows and nobody caches them for others."""
+    from django.core.cache import cache
+    from django.db import transaction
+
+    from tickets import queue_counts
+    from tickets.services import DefectInput
+    from tickets.views.frontdesk import QUEUES
+
+    from .conftest import category
+
+    cache.clear()
+    desk = world.users["front_desk"]
+
+    def counted():
+        return queue_counts.cached_counts(
+            desk, lambda: {"first-contact": QUEUES["first-contact"].selector(desk).count()}
+        )
+
+    assert counted() == {"first-contact": 0}
+    bumps = []
+    real_set_many = cache.set_many
+    monkeypatch.setattr(cache, "set_many", lambda data, **kw: bumps.append(sorted(data)) or real_set_many(data, **kw))
+    defects = [
+        DefectInput(location="kitchen", category=category("waterproofing"), description="水槽下渗水"),
+        DefectInput(location="balcony", category=category("waterproofing"), description="地漏返水"),
+    ]
+    with transaction.atomic():
+        new_report(world, defects=defects)
+        assert bumps == []  # nothing retired while the rows are not committed
+        assert counted() == {"first-contact": 1}  # but this transaction sees its own report
+    assert bumps == [sorted(["queues:gen:all", f"queues:gen:{world.project.pk}"])]  # once, at commit
+    assert counted() == {"first-contact": 1}
+
+    # A rolled-back report retires nothing; what it saw is not what the next transaction sees.
+    with pytest.raises(RuntimeError), transaction.atomic():
+        new_report(world)
+        assert counted() == {"first-contact": 2}
+        raise RuntimeError
+    assert len(bumps) == 1
+    with transaction.atomic():
+        world.project.reports.first().tickets.first().save()
+        assert counted() == {"first-contact": 1}
+    assert len(bumps) == 2
+
+
 def test_tab_counts_without_a_cache_are_counted(client, world, monkeypatch):
     """A cache that is down costs speed, never the page."""
     from django.core.cache import cache

@@ -25,6 +25,8 @@ from . import hours
 
 # A plan estimated at this many days or more is a long repair: progress feedback 3 times a week.
 LONG_REPAIR_DAYS = 7
+# The timeline verbs written right after a ticket is created (intake, a repeat of a reopened ticket).
+NEW_TICKET_VERBS = ("reported", "created_as_repeat")
 
 
 def policy_for(code: str, project_id: int | None) -> SlaPolicy | None:
@@ -175,7 +177,11 @@ def on_ticket_event(*, ticket: Ticket, verb: str, at: dt.datetime | None = None,
         stop_clocks(ticket=ticket, event=verb, at=at)
         return
     policies = policies_for(ticket.project_id)
-    running = set(SlaClock.objects.filter(ticket=ticket, stopped_at__isnull=True).values_list("code", flat=True))
+    if verb in NEW_TICKET_VERBS:  # the ticket was written a moment ago: no clock can be running yet
+        running = set()
+    else:
+        clocks = SlaClock.objects.filter(ticket=ticket, stopped_at__isnull=True).order_by()
+        running = set(clocks.values_list("code", flat=True))
     to_stop = {code for code in running if verb in policies.get(code, _NONE).stop_events or not _applies(code, ticket)}
     if to_stop:
         stop_clocks(ticket=ticket, policy_code=to_stop, event=verb, at=at)
