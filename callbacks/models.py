@@ -7,9 +7,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
-from simple_history.models import HistoricalRecords
 
 from tickets.models import Ticket
+from warranty.history import AuditHistory
 from warranty.models import Owner, Project, Unit
 
 # After this many failed attempts the director and CS re-inspect jointly and close (DOMAIN §4.8).
@@ -92,7 +92,7 @@ class Callback(SatisfactionFields):
         verbose_name=_("repeat ticket"),
     )
     created_at = models.DateTimeField(default=timezone.now)
-    history = HistoricalRecords()
+    history = AuditHistory()
 
     class Meta:
         verbose_name = _("callback")
@@ -173,7 +173,7 @@ class FollowUpCase(models.Model):
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    history = HistoricalRecords()
+    history = AuditHistory()
 
     class Meta:
         verbose_name = _("follow-up case")
@@ -203,7 +203,7 @@ class NotificationRound(models.Model):
     failed_attempts = models.PositiveSmallIntegerField(_("failed attempts"), default=0)
     next_attempt_on = models.DateField(_("next attempt on"), db_index=True)
     notified_at = models.DateTimeField(_("notified at"), null=True, blank=True)
-    history = HistoricalRecords()
+    history = AuditHistory()
 
     class Meta:
         verbose_name = _("owner notification round")
@@ -238,7 +238,7 @@ class JointReinspection(models.Model):
     customer_service_at = models.DateTimeField(null=True, blank=True)
     note = models.TextField(_("findings"), blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
-    history = HistoricalRecords()
+    history = AuditHistory()
 
     class Meta:
         verbose_name = _("joint re-inspection")
@@ -272,7 +272,7 @@ class ContactChangeTask(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     done_at = models.DateTimeField(null=True, blank=True)
-    history = HistoricalRecords()
+    history = AuditHistory()
 
     class Meta:
         verbose_name = _("contact change task")

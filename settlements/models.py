@@ -26,9 +26,9 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
-from simple_history.models import HistoricalRecords
 
 from tickets.models import OwnerConsent, Ticket
+from warranty.history import AuditHistory
 from warranty.models import Contractor, Engagement, Project
 from warranty.roles import Role
 
@@ -65,7 +65,7 @@ class WarrantyFund(models.Model):
     opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     opened_at = models.DateTimeField(_("opened at"), default=timezone.now)
     released_at = models.DateTimeField(_("released at"), null=True, blank=True)
-    history = HistoricalRecords()
+    history = AuditHistory()
 
     class Meta:
         verbose_name = _("warranty fund")
@@ -126,7 +126,7 @@ class OverdraftApproval(models.Model):
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     approved_at = models.DateTimeField(default=timezone.now)
-    history = HistoricalRecords()
+    history = AuditHistory()
 
     class Meta:
         verbose_name = _("overdraft exception")
@@ -255,7 +255,7 @@ class CommissionedRepair(models.Model):
     note = models.TextField(_("note"), blank=True)
     commissioned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     commissioned_at = models.DateTimeField(_("commissioned at"), default=timezone.now)
-    history = HistoricalRecords()
+    history = AuditHistory()
 
     class Meta:
         verbose_name = _("commissioned repair")
@@ -320,7 +320,7 @@ class CostLine(models.Model):
     )
     audited_at = models.DateTimeField(null=True, blank=True)
     entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    history = HistoricalRecords()
+    history = AuditHistory()
 
     class Meta:
         verbose_name = _("cost line")
@@ -359,7 +359,7 @@ class CountersignStep(models.Model):
     )
     position = models.PositiveSmallIntegerField(_("order"))
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
-    history = HistoricalRecords()
+    history = AuditHistory()
 
     class Meta:
         verbose_name = _("countersignature step")
@@ -434,7 +434,7 @@ class PaymentApplication(ConcurrentTransitionMixin, models.Model):
     )
     rejected_at = models.DateTimeField(null=True, blank=True)
     rejection_reason = models.TextField(_("reason for rejection"), blank=True)
-    history = HistoricalRecords()
+    history = AuditHistory()
 
     class Meta:
         verbose_name = _("payment application")
@@ -541,7 +541,7 @@ class Countersignature(models.Model):
     signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     signed_at = models.DateTimeField(default=timezone.now)
     comment = models.CharField(_("comment"), max_length=200, blank=True)
-    history = HistoricalRecords()
+    history = AuditHistory()
 
     class Meta:
         verbose_name = _("countersignature")
@@ -576,7 +576,7 @@ class PaidRepairQuote(models.Model):
     )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
-    history = HistoricalRecords()
+    history = AuditHistory()
 
     class Meta:
         verbose_name = _("paid-repair quote")
@@ -602,7 +602,7 @@ class QuoteLine(models.Model):
     quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=3, validators=[MinValueValidator(0)])
     unit_price = models.DecimalField(_("unit price (yuan)"), validators=[MinValueValidator(0)], **MONEY)
     line_total = models.DecimalField(_("line total (yuan)"), editable=False, **MONEY)
-    history = HistoricalRecords()
+    history = AuditHistory()
 
     class Meta:
         verbose_name = _("quote line")
@@ -636,7 +636,7 @@ class OwnerPayment(models.Model):
     payer_name = models.CharField(_("paid by"), max_length=50)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
-    history = HistoricalRecords()
+    history = AuditHistory()
 
     class Meta:
         verbose_name = _("owner payment")
@@ -679,7 +679,7 @@ class Reconciliation(models.Model):
         verbose_name=_("signed for customer service"),
     )
     cs_signed_at = models.DateTimeField(null=True, blank=True)
-    history = HistoricalRecords()
+    history = AuditHistory()
 
     class Meta:
         verbose_name = _("quarterly reconciliation")
@@ -730,7 +730,7 @@ class ReconciliationLine(models.Model):
     ledger_balance = models.DecimalField(_("ledger balance at quarter end (yuan)"), editable=False, **MONEY)
     difference = models.DecimalField(_("difference (yuan)"), editable=False, **MONEY)
     explanation = models.CharField(_("explanation"), max_length=200, blank=True)
-    history = HistoricalRecords()
+    history = AuditHistory()
 
     class Meta:
         verbose_name = _("reconciliation line")

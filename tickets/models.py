@@ -13,10 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from phonenumber_field.modelfields import PhoneNumberField
-from simple_history.models import HistoricalRecords
 
 from warranty.choices import ChoiceLabels
 from warranty.coverage import Payer
+from warranty.history import AuditHistory
 from warranty.models import Contractor, DefectCategory, Engagement, Owner, Project, Unit
 
 from . import conditions as c
@@ -105,7 +105,7 @@ class Report(ChoiceLabels, models.Model):
     expected_note = models.CharField(_("owner's expected time (note)"), max_length=100, blank=True)
     is_emergency = models.BooleanField(_("emergency"), default=False)
     note = models.TextField(_("note"), blank=True)
-    history = HistoricalRecords()
+    history = AuditHistory(keep_index=("owner",))  # personal_data.owner_anonymise scrubs by owner
 
     class Meta:
         verbose_name = _("report")
@@ -152,7 +152,10 @@ class Ticket(ChoiceLabels, ConcurrentTransitionMixin, models.Model):
     scope_project_path = "project"
     scope_contractor_path = "repairing_contractor"
 
-    report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("report"))
+    # Indexed by unique_ticket_seq_per_report (report, seq).
+    report = models.ForeignKey(
+        Report, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("report"), db_index=False
+    )
     seq = models.PositiveSmallIntegerField(editable=False)
     number = models.CharField(_("ticket number"), max_length=50, unique=True, editable=False)
     # Denormalised from the report for scoped, indexed lists.
@@ -172,7 +175,8 @@ class Ticket(ChoiceLabels, ConcurrentTransitionMixin, models.Model):
     )
     description = models.TextField(_("description"))
 
-    state = FSMField(_("state"), default=State.INTAKE, choices=State.choices, protected=True, db_index=True)
+    # Indexed in Meta (ticket_state): a plain index, without the LIKE index PostgreSQL gets for db_index.
+    state = FSMField(_("state"), default=State.INTAKE, choices=State.choices, protected=True)
     resolution = models.CharField(_("resolution"), max_length=20, choices=Resolution.choices, blank=True)
     difficulty = models.CharField(_("difficulty"), max_length=10, choices=Difficulty.choices, blank=True)
 
@@ -243,7 +247,7 @@ class Ticket(ChoiceLabels, ConcurrentTransitionMixin, models.Model):
     signoff_round = models.PositiveSmallIntegerField(default=1, editable=False)
     close_reason = models.TextField(_("reason for closing"), blank=True)
 
-    history = HistoricalRecords(excluded_fields=["seq"])
+    history = AuditHistory(excluded_fields=["seq"])
 
     class Meta:
         verbose_name = _("ticket")
@@ -251,6 +255,7 @@ class Ticket(ChoiceLabels, ConcurrentTransitionMixin, models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["report", "seq"], name="unique_ticket_seq_per_report")]
         indexes = [
+            models.Index(fields=["state"], name="ticket_state"),
             models.Index(fields=["project", "state", "-created_at"]),
             models.Index(fields=["unit", "location"]),
             models.Index(fields=["steward", "state"]),
@@ -458,7 +463,8 @@ class ContactAttempt(ChoiceLabels, models.Model):
 
     scope_project_path = "report__project"
 
-    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="contact_attempts")
+    # Indexed by (report, purpose) in Meta.
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="contact_attempts", db_index=False)
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, null=True, blank=True, related_name="contacts")
     purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices)
     method = models.CharField(_("method"), max_length=10, choices=Method.choices, default=Method.PHONE)
@@ -466,7 +472,7 @@ class ContactAttempt(ChoiceLabels, models.Model):
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     reached = models.BooleanField(_("reached"))
     note = models.CharField(_("note"), max_length=200, blank=True)
-    history = HistoricalRecords()
+    history = AuditHistory()
 
     class Meta:
         verbose_name = _("contact attempt")
@@ -500,7 +506,7 @@ class Appointment(ChoiceLabels, models.Model):
     outcome = models.CharField(_("outcome"), max_length=15, choices=Outcome.choices, blank=True, default="")
     note = models.CharField(_("note"), max_length=200, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    history = HistoricalRecords()
+    history = AuditHistory()
 
     class Meta:
         verbose_name = _("appointment")
@@ -534,7 +540,7 @@ class RepairPlan(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     approved_at = models.DateTimeField(null=True, blank=True)
-    history = HistoricalRecords()
+    history = AuditHistory()
 
     class Meta:
         verbose_name = _("repair plan")
@@ -579,7 +585,7 @@ class DispatchNotice(ChoiceLabels, models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     decline_reason = models.CharField(_("reason for declining"), max_length=200, blank=True)
-    history = HistoricalRecords()
+    history = AuditHistory()
 
     class Meta:
         verbose_name = _("dispatch notice")
@@ -614,7 +620,7 @@ class WorkLog(models.Model):
     note = models.TextField(_("note"), blank=True)
     materials_used = models.JSONField(_("materials used"), default=list, blank=True)
     test_result = models.CharField(_("test result"), max_length=200, blank=True)
-    history = HistoricalRecords()
+    history = AuditHistory()
 
     class Meta:
         verbose_name = _("work log")
@@ -649,7 +655,7 @@ class OwnerConsent(models.Model):
     at = models.DateTimeField(default=timezone.now)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     signature = models.ImageField(storage=private_storage, upload_to="signatures/%Y/%m", blank=True)
-    history = HistoricalRecords()
+    history = AuditHistory()
 
     class Meta:
         verbose_name = _("owner consent")
@@ -683,7 +689,7 @@ class SignOff(ChoiceLabels, models.Model):
     signature = models.ImageField(storage=private_storage, upload_to="signatures/%Y/%m", blank=True)
     # A new round of sign-off starts when the ticket returns to repair.
     round = models.PositiveSmallIntegerField(default=1)
-    history = HistoricalRecords()
+    history = AuditHistory()
 
     class Meta:
         verbose_name = _("sign-off")
@@ -883,7 +889,7 @@ class SlaPolicy(models.Model):
     escalation_reason = models.CharField(
         _("escalation raised at the breach"), max_length=30, blank=True, help_text=_("Empty: none.")
     )
-    history = HistoricalRecords()
+    history = AuditHistory()
 
     class Meta:
         verbose_name = _("SLA policy")
@@ -916,7 +922,7 @@ class AgreedCadence(models.Model):
     agreed_at = models.DateTimeField(_("agreed at"), default=timezone.now)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     note = models.CharField(_("note"), max_length=200, blank=True)
-    history = HistoricalRecords()
+    history = AuditHistory()
 
     class Meta:
         verbose_name = _("agreed progress cadence")
@@ -1127,7 +1133,7 @@ class Escalation(ChoiceLabels, models.Model):
     assigned_at = models.DateTimeField(_("assigned at"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     resolution_note = models.TextField(_("how it was resolved"), blank=True)
-    history = HistoricalRecords()
+    history = AuditHistory()
 
     class Meta:
         verbose_name = _("escalation")
@@ -1229,7 +1235,7 @@ class ReportRecipient(models.Model):
     )
     email = models.EmailField(_("email"))
     is_active = models.BooleanField(_("active"), default=True)
-    history = HistoricalRecords()
+    history = AuditHistory()
 
     class Meta:
         verbose_name = _("daily report recipient")

@@ -11,8 +11,8 @@ from django.utils.deconstruct import deconstructible
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
-from simple_history.models import HistoricalRecords
 
+from .history import AuditHistory
 from .roles import Role
 
 
@@ -75,7 +75,7 @@ class Project(models.Model):
     design_life_years = models.PositiveSmallIntegerField(
         _("design life (years)"), default=50, help_text=_("Warranty period of foundation and main structure.")
     )
-    history = HistoricalRecords()
+    history = AuditHistory()
 
     class Meta:
         verbose_name = _("project")
@@ -101,7 +101,7 @@ class Season(models.Model):
     start_day = models.PositiveSmallIntegerField(_("start day"), validators=[MinValueValidator(1)])
     end_month = models.PositiveSmallIntegerField(_("end month"), validators=[MinValueValidator(1)])
     end_day = models.PositiveSmallIntegerField(_("end day"), validators=[MinValueValidator(1)])
-    history = HistoricalRecords()
+    history = AuditHistory()
 
     class Meta:
         verbose_name = _("season")
@@ -133,7 +133,7 @@ class DeliveryBatch(models.Model):
     name = models.CharField(_("name"), max_length=50)
     acceptance_date = models.DateField(_("completion-acceptance date"))
     delivery_date = models.DateField(_("delivery date"))
-    history = HistoricalRecords()
+    history = AuditHistory()
 
     class Meta:
         verbose_name = _("delivery batch")
@@ -166,7 +166,7 @@ class Building(models.Model):
         DeliveryBatch, on_delete=models.PROTECT, related_name="buildings", verbose_name=_("delivery batch")
     )
     name = models.CharField(_("building"), max_length=20, help_text=_("e.g. 3"))
-    history = HistoricalRecords()
+    history = AuditHistory()
 
     class Meta:
         verbose_name = _("building")
@@ -204,7 +204,7 @@ class Unit(models.Model):
         blank=True,
         help_text=_("Only when this unit was handed over on another date than its delivery batch."),
     )
-    history = HistoricalRecords()
+    history = AuditHistory()
 
     class Meta:
         verbose_name = _("unit")
@@ -250,7 +250,7 @@ class Owner(models.Model):
     email = models.EmailField(_("email"), blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
     anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True, editable=False)
-    history = HistoricalRecords(excluded_fields=["note"])
+    history = AuditHistory(excluded_fields=["note"])
 
     class Meta:
         verbose_name = _("owner")
@@ -286,7 +286,7 @@ class Ownership(models.Model):
     since = models.DateField(_("since"))
     until = models.DateField(_("until"), null=True, blank=True)
     is_primary = models.BooleanField(_("primary contact"), default=True)
-    history = HistoricalRecords()
+    history = AuditHistory()
 
     class Meta:
         verbose_name = _("ownership")
@@ -335,7 +335,7 @@ class Contractor(models.Model):
         default=False,
         help_text=_("Repairs for a defaulting contractor, or where no contractor is liable."),
     )
-    history = HistoricalRecords(m2m_fields=[trades])
+    history = AuditHistory(m2m_fields=[trades])
 
     class Meta:
         verbose_name = _("contractor")
@@ -379,7 +379,7 @@ class Engagement(models.Model):
         default=Decimal("0.00"),
         validators=[MinValueValidator(Decimal("0"))],
     )
-    history = HistoricalRecords()
+    history = AuditHistory()
 
     class Meta:
         verbose_name = _("engagement")
@@ -404,7 +404,7 @@ class DefectCategory(BilingualName):
     )
     sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
-    history = HistoricalRecords()
+    history = AuditHistory()
 
     class Meta:
         verbose_name = _("defect category")
@@ -437,7 +437,7 @@ class WarrantyPeriod(models.Model):
         _("length"), default=2, help_text=_("Years or seasons; ignored for design life.")
     )
     season_kind = models.CharField(_("season"), max_length=10, choices=Season.Kind.choices, blank=True)
-    history = HistoricalRecords()
+    history = AuditHistory()
 
     class Meta:
         verbose_name = _("owner-warranty period")
