@@ -58,6 +58,32 @@ def test_dashboard_only_counts_the_users_projects(month, login):
     assert response.context["repeat_repair"].den == 0
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"start": "0001-01-01", "end": "9999-12-31"},  # the year 9999 overflowed the period's end: a 500
+        {"end": "9999-12-31"},
+        {"start": "2026-13-45", "end": "abc"},
+        {"start": "1990-01-01", "end": "2026-03-31"},
+        {"start": "2001-01-01", "end": "2026-03-31"},  # longer than ten years
+    ],
+)
+@pytest.mark.parametrize("page", ["dashboard", "statistics_month", "statistics_quarter", "warnings"])
+def test_bad_report_filters_are_reported_and_the_default_period_shown(month, login, page, query):
+    response = login(month.world.users["director"]).get(reverse(f"reporting:{page}"), query)
+    assert response.status_code == 200
+    assert response.context["form"].errors
+    body = response.content.decode()
+    assert 'role="alert"' in body and "These filters could not be applied" in body
+
+
+def test_an_export_with_bad_filters_is_refused(month, login):
+    url = reverse("reporting:dashboard_export", args=["csv"])
+    response = login(month.world.users["director"]).get(url, {"start": "2026-03-01", "end": "9999-12-31"})
+    assert response.status_code == 400
+    assert "These filters could not be applied" in response.content.decode()
+
+
 def test_monthly_and_quarterly_statistics(month, login):
     client = login(month.world.users["director"])
     query = {"start": "2026-01-01", "end": "2026-06-30"}

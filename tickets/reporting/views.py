@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -53,6 +54,14 @@ def _require(user, roles) -> None:
 # --- filters -------------------------------------------------------------------------------------
 
 
+# The dates a report's period may take (ten years of history, the whole warranty): beyond them a date is a
+# typing error, and the year 9999 would overflow the period's end.
+EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
+MAX_PERIOD_DAYS = 3653
+PERIOD_VALIDATORS = [MinValueValidator(EARLIEST), MaxValueValidator(LATEST)]
+PERIOD_INPUT = {"type": "date", "min": EARLIEST.isoformat(), "max": LATEST.isoformat()}
+
+
 class FilterForm(forms.Form):
     project = forms.ModelChoiceField(
         queryset=Project.objects.none(), required=False, label=gettext_lazy("Project"), empty_label=None
@@ -60,9 +69,17 @@ class FilterForm(forms.Form):
     batch = forms.ModelChoiceField(
         queryset=DeliveryBatch.objects.none(), required=False, label=gettext_lazy("Delivery batch")
     )
-    start = forms.DateField(required=False, label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(
+        required=False,
+        label=gettext_lazy("From"),
+        validators=PERIOD_VALIDATORS,
+        widget=forms.DateInput(attrs=PERIOD_INPUT),
+    )
     end = forms.DateField(
-        required=False, label=pgettext_lazy("end of a date range", "To"), widget=forms.DateInput(attrs={"type": "date"})
+        required=False,
+        label=pgettext_lazy("end of a date range", "To"),
+        validators=PERIOD_VALIDATORS,
+        widget=forms.DateInput(attrs=PERIOD_INPUT),
     )
 
     def __init__(self, *args, user, **kwargs):
@@ -72,6 +89,13 @@ class FilterForm(forms.Form):
         self.fields["project"].empty_label = _("All my projects")
         self.fields["batch"].queryset = DeliveryBatch.objects.filter(project__in=projects).select_related("project")
         self.fields["batch"].empty_label = _("All batches")
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end and abs((end - start).days) > MAX_PERIOD_DAYS:
+            self.add_error("end", _("Choose a period of at most ten years."))
+        return data
 
 
 def default_period(today: dt.date) -> tuple[dt.date, dt.date]:
@@ -203,7 +227,12 @@ def export_tables(data: dict) -> list[tuple[str, list[list]]]:
 @login_required
 def dashboard_export(request, fmt: str):
     _require(request.user, DASHBOARD_ROLES)
-    f, _form, chosen = filters_from(request)
+    f, form, chosen = filters_from(request)
+    if form.errors:  # a file of another period than asked for would mislead
+        message = _("These filters could not be applied: %(errors)s") % {
+            "errors": " ".join(str(e) for errors in form.errors.values() for e in errors)
+        }
+        return render(request, "errors/400.html", {"message": message, "status": 400}, status=400)
     tables = export_tables(dashboard_data(f))
     name = f"dashboard-{chosen['first']:%Y%m%d}-{chosen['last']:%Y%m%d}"
     if fmt == "xlsx":
