@@ -10,10 +10,16 @@ class SettlementsConfig(AppConfig):
         from warranty.navigation import register
         from warranty.roles import Role
 
+        # The roles whose permissions open the pages (settlements migration 0002's grants).
         register(
             _("Commissioned repairs"),
             "settlements:repair_list",
-            [Role.CUSTOMER_SERVICE, Role.CONTRACTOR, Role.DIRECTOR, Role.PROJECT_DEPT],
+            [Role.CUSTOMER_SERVICE, Role.CONTRACTOR, Role.DIRECTOR, Role.STEWARD, Role.PROJECT_DEPT, Role.FINANCE],
             order=60,
         )
-        register(_("Ledger reconciliations"), "settlements:reconciliation_list", [Role.CUSTOMER_SERVICE], order=61)
+        register(
+            _("Ledger reconciliations"),
+            "settlements:reconciliation_list",
+            [Role.CUSTOMER_SERVICE, Role.PROJECT_DEPT, Role.FINANCE],
+            order=61,
+        )

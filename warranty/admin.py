@@ -10,6 +10,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import OuterRef, Prefetch, Q, Subquery
+from django.urls import reverse_lazy
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
@@ -36,6 +37,8 @@ from .scoping import scope
 
 admin.site.site_header = _("Baoxiu administration")
 admin.site.site_title = _("Baoxiu admin")
+# "View site" leads to the user's workbench: "/" sends the admin roles straight back to the admin.
+admin.site.site_url = reverse_lazy("warranty:role_home")
 
 
 # --- Projects, batches, buildings -------------------------------------------------

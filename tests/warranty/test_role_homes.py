@@ -53,3 +53,16 @@ def test_admin_roles_open_the_unit_list(client, demo, role):
     units = response.context["cl"].result_list
     assert units
     assert {unit.project.code for unit in units} == {"YQF"}  # the project they serve, not LW
+
+
+@pytest.mark.parametrize("role", ["finance", "project_dept", "admin"])
+def test_admin_users_reach_their_workbench_and_its_pages(client, demo, django_user_model, role):
+    """The admin roles land in the admin; its "view site" link opens their workbench (not "/", which would
+    send them back), and the workbench links the pages their permissions open."""
+    client.force_login(django_user_model.objects.get(username=role))
+    admin_page = client.get(reverse("admin:index")).content.decode()
+    assert f'href="{reverse("warranty:role_home")}"' in admin_page
+    workbench = client.get(reverse("warranty:role_home")).content.decode()
+    for name in ["settlements:repair_list", "settlements:reconciliation_list"]:
+        assert f'href="{reverse(name)}"' in workbench, name
+        assert client.get(reverse(name)).status_code == 200, name
