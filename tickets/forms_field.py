@@ -10,6 +10,7 @@ import binascii
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from warranty.models import Contractor, User
 from warranty.roles import Role
@@ -148,7 +149,16 @@ class WorkLogForm(forms.Form):
             self.fields[f"quantity_{i}"] = forms.DecimalField(
                 label=_("Quantity"), required=False, min_value=0, max_digits=10, decimal_places=2
             )
-            self.fields[f"unit_{i}"] = forms.CharField(label=_("Unit"), required=False, max_length=20)
+            self.fields[f"unit_{i}"] = forms.CharField(
+                label=pgettext_lazy("unit of measure", "Unit"), required=False, max_length=20
+            )
+
+    def clean(self):
+        data = super().clean()
+        said = (data.get("note") or "").strip() or (data.get("test_result") or "").strip() or data.get("photos")
+        if not said and not any((data.get(f"material_{i}") or "").strip() for i in range(MATERIAL_ROWS)):
+            self.add_error("note", _("Describe what was done, or add a material or a photo."))
+        return data
 
     def material_rows(self):
         return [(self[f"material_{i}"], self[f"quantity_{i}"], self[f"unit_{i}"]) for i in range(MATERIAL_ROWS)]

@@ -15,6 +15,7 @@ from warranty.models import DefectCategory, Project, Unit
 from .attachments import MAX_PHOTO_BYTES, MAX_VIDEO_BYTES
 from .models import Channel, ContactAttempt, Location, Relation
 from .services import DefectInput
+from .services.records import BOOKING_HORIZON
 
 MAX_FILES_PER_DEFECT = 6
 
@@ -155,6 +156,8 @@ class IntakeForm(forms.Form):
         value = self.cleaned_data.get("expected_at")
         if value and value < timezone.now() - timezone.timedelta(hours=1):
             raise forms.ValidationError(_("The expected time cannot be in the past."))
+        if value and value > timezone.now() + BOOKING_HORIZON:
+            raise forms.ValidationError(_("The expected time can be at most a year ahead."))
         return value
 
 

@@ -446,6 +446,17 @@ class TimelineEvent(ChoiceLabels, models.Model):
     def __str__(self):
         return f"{self.ticket_id} {self.verb} {self.at:%Y-%m-%d %H:%M}"
 
+    @property
+    def label(self) -> str:
+        """What happened, in words (tickets.selectors.timeline_label)."""
+        from .selectors import timeline_label
+
+        return timeline_label(self.verb)
+
+    @property
+    def to_state_label(self) -> str:
+        return State(self.to_state).label if self.to_state in State.values else self.to_state
+
 
 class ContactAttempt(ChoiceLabels, models.Model):
     """A call or visit to the owner: first contact, progress feedback or completion notice."""
@@ -520,6 +531,18 @@ class Appointment(ChoiceLabels, models.Model):
     @property
     def is_late(self) -> bool:
         return self.deviation_minutes is not None and abs(self.deviation_minutes) > 15
+
+    @property
+    def punctuality(self) -> str:
+        """The arrival against the appointment in words: "on time", "20 min late", "115 min early"."""
+        minutes = self.deviation_minutes
+        if minutes is None:
+            return ""
+        if minutes == 0:
+            return str(_("on time"))
+        if minutes > 0:
+            return str(_("%(n)s min late") % {"n": minutes})
+        return str(_("%(n)s min early") % {"n": -minutes})
 
 
 class RepairPlan(models.Model):
@@ -1159,6 +1182,26 @@ class Escalation(ChoiceLabels, models.Model):
     @property
     def is_open(self) -> bool:
         return self.status != self.Status.RESOLVED
+
+    EVIDENCE_LABELS = {
+        "affected_units": _("units with this defect"),
+        "units": _("units in the batch"),
+        "failed_attempts": _("failed attempts to reach the owner"),
+    }
+
+    @property
+    def evidence_lines(self) -> list[dict]:
+        """The evidence in words: a ticket (its number, for a link) or the detector's figures."""
+        lines = []
+        for item in self.evidence or []:
+            if isinstance(item, dict) and item.get("ticket"):
+                lines.append({"ticket": item["ticket"]})
+            elif isinstance(item, dict):
+                text = " · ".join(f"{self.EVIDENCE_LABELS.get(k, k)}: {v}" for k, v in item.items())
+                lines.append({"text": text})
+            else:
+                lines.append({"text": str(item)})
+        return lines
 
     @transition(field=status, source=Status.OPEN, target=Status.ACKNOWLEDGED)
     def acknowledge(self):

@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 
 from warranty.scoping import scope
 
-from .models import Report, State, Ticket
+from .models import Escalation, OwnerConsent, Report, SignOff, State, Ticket, WorkLog
 from .services.lifecycle import unmet_conditions
 
 # The transitions in the order a user meets them, with their buttons' labels.
@@ -83,3 +83,51 @@ def action_label(name: str) -> str:
         "cancel": _("Cancel ticket"),
     }
     return labels[name]
+
+
+def timeline_label(verb: str) -> str:
+    """A readable name for a timeline verb; transitions use their button labels."""
+    from django.utils.translation import gettext as _
+
+    if verb in ACTIONS:
+        return action_label(verb)
+    labels = {
+        "reported": _("Reported"),
+        "created_as_repeat": _("Opened as a repeat repair"),
+        "contact_first_contact_reached": _("First contact: owner reached"),
+        "contact_first_contact_not_reached": _("First contact: owner not reached"),
+        "contact_progress_reached": _("Progress feedback: owner reached"),
+        "contact_progress_not_reached": _("Progress feedback: owner not reached"),
+        "contact_completion_reached": _("Completion notice: owner reached"),
+        "contact_completion_not_reached": _("Completion notice: owner not reached"),
+        "survey_booked": _("Survey booked"),
+        "repair_booked": _("Repair visit booked"),
+        "arrived": _("Arrived on site"),
+        "owner_absent": _("Owner not home"),
+        "plan_written": _("Repair plan written"),
+        "plan_approved": _("Repair plan approved"),
+        "notice_accepted": _("Dispatch notice accepted"),
+        "notice_declined": _("Dispatch notice declined"),
+        "attachment_added": _("Photo or video added"),
+        "progress_cadence_agreed": _("Progress feedback cadence agreed with the owner"),
+    }
+    if verb in labels:
+        return labels[verb]
+    # The families of verbs written with a kind: "signoff_owner", "worklog_progress", "flag_is_major", …
+    prefix, _sep, kind = verb.partition("_")
+    families = {
+        "signoff": (_("Sign-off: %(kind)s"), SignOff.Kind),
+        "worklog": (_("Work log: %(kind)s"), WorkLog.Kind),
+        "consent": (_("Owner consent: %(kind)s"), OwnerConsent.Subject),
+        "escalated": (_("Escalated: %(kind)s"), Escalation.Reason),
+    }
+    if prefix in families and kind:
+        text, choices = families[prefix]
+        return text % {"kind": choices(kind).label if kind in choices.values else kind.replace("_", " ")}
+    if prefix == "flag" and kind:
+        try:
+            name = Ticket._meta.get_field(kind).verbose_name
+        except Exception:  # a flag field since removed: its name
+            name = kind.replace("_", " ")
+        return _("Flagged: %(kind)s") % {"kind": name}
+    return verb.replace("_", " ")

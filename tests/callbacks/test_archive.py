@@ -67,6 +67,36 @@ def test_dossier_page_is_logged(client, world, archived):
     assert (row.ticket, row.user, row.kind) == (archived, world.users["director"], "page")
 
 
+def test_the_archived_tickets_story_is_told_in_words_not_codes(client, world, archived):
+    """Timeline verbs, states, transition reasons and arrivals read as words on the dossier and the
+    ticket page, in Chinese (the default) and English: no "complete_repair", "→ archived" or "0 min"."""
+    client.force_login(world.users["director"])
+    pages = [reverse("callbacks:dossier", args=[archived.number]), reverse("tickets:detail", args=[archived.number])]
+    for language in ("zh-hans", "en"):
+        for url in pages:
+            html = client.get(url, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+            for code in ["complete_repair", "sign_off", "signoff_owner", "plan_written", "→ archived", "→ intake"]:
+                assert code not in html, (language, url, code)
+            assert "<td>archived</td>" not in html and " min)" not in html, (language, url)
+    english = client.get(pages[0], HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Repair complete → Sign-off" in english and "Sign-off: " in english
+
+
+def test_every_timeline_verb_has_words():
+    from tickets.escalations import FLAGS
+    from tickets.models import Escalation, OwnerConsent, SignOff, WorkLog
+    from tickets.selectors import ACTIONS, timeline_label
+
+    verbs = [*ACTIONS, "reported", "created_as_repeat", "arrived", "attachment_added", "progress_cadence_agreed"]
+    verbs += [f"signoff_{k}" for k in SignOff.Kind.values] + [f"worklog_{k}" for k in WorkLog.Kind.values]
+    verbs += [f"consent_{k}" for k in OwnerConsent.Subject.values] + [
+        f"escalated_{k}" for k in Escalation.Reason.values
+    ]
+    verbs += [f"flag_{k}" for k in FLAGS]
+    for verb in verbs:
+        assert "_" not in timeline_label(verb), verb
+
+
 def test_dossier_pdf_has_every_section_and_is_logged(client, world, archived):
     login(client, world.users["customer_service"])
     response = client.get(reverse("callbacks:dossier_pdf", args=[archived.number]), HTTP_ACCEPT_LANGUAGE="en")

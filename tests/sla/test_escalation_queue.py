@@ -32,6 +32,18 @@ def test_director_and_gm_see_the_queue(client, sla_world, escalation, role):
     assert escalation.summary in response.content.decode()
     detail = client.get(reverse("escalations:detail", args=[escalation.pk]))
     assert detail.status_code == 200
+    # The evidence links the ticket, in words rather than the stored keys ("id: 40 · ticket: …").
+    ticket = escalation.ticket
+    assert f'<a href="{reverse("tickets:detail", args=[ticket.number])}">{ticket.number}</a>' in detail.content.decode()
+    assert f"id: {ticket.pk}" not in detail.content.decode()
+
+
+def test_a_detectors_figures_are_labelled():
+    escalation = Escalation(evidence=[{"ticket": "P1-1", "id": 1}, {"affected_units": 3, "units": 12}])
+    assert escalation.evidence_lines == [
+        {"ticket": "P1-1"},
+        {"text": "units with this defect: 3 · units in the batch: 12"},
+    ]
 
 
 @pytest.mark.parametrize("role", ["steward", "front_desk", "contractor", "finance"])

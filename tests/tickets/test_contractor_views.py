@@ -111,6 +111,33 @@ def test_accept_with_a_proposed_time_in_the_past_is_refused(wp_client, world):
     assert abs((pending.scheduled_at - later).total_seconds()) < 60
 
 
+def test_accept_with_a_proposed_time_years_ahead_is_refused(wp_client, world):
+    notice = dispatched(world)
+    response = wp_client.post(
+        url("contractor_accept", notice.number), {"answer": "propose", "proposed_at": "9999-12-31T23:59"}
+    )
+    assert response.status_code == 400
+    assert "at most a year ahead" in response.content.decode()
+    notice.refresh_from_db()
+    assert notice.status == "sent"
+
+
+def test_an_empty_progress_report_is_refused_and_nothing_saved(wp_client, world):
+    notice = dispatched(world)
+    wp_client.post(url("contractor_accept", notice.number), {"answer": "confirm"})
+    wp_client.post(url("contractor_arrival", notice.number))
+    response = wp_client.post(url("contractor_progress", notice.number), {"kind": "progress", "note": "  "})
+    assert response.status_code == 400
+    assert "Describe what was done" in response.content.decode()
+    assert not WorkLog.objects.filter(ticket=notice.ticket, kind="progress").exists()
+    # a material alone says what was done
+    ok = wp_client.post(
+        url("contractor_progress", notice.number),
+        {"kind": "progress", "material_0": "防水涂料", "quantity_0": "1", "unit_0": "桶"},
+    )
+    assert ok.status_code == 302
+
+
 def test_arrival_progress_and_completion(wp_client, world):
     notice = dispatched(world)
     wp_client.post(url("contractor_accept", notice.number), {"answer": "confirm"})

@@ -256,6 +256,15 @@ def test_survey_in_the_past_is_refused_and_the_note_kept(steward_client, world):
     assert not ticket.appointments.exists()
 
 
+def test_survey_more_than_a_year_ahead_is_refused(steward_client, world):
+    ticket = advance(world, new_ticket(world), State.DISPATCH)
+    for when in ["9999-12-31T23:59", local_input(timezone.now() + dt.timedelta(days=400))]:
+        response = steward_client.post(url("field_survey", ticket.number), {"scheduled_at": when, "note": "x"})
+        assert response.status_code == 400
+        assert "at most a year ahead" in response.content.decode()
+    assert not ticket.appointments.exists()
+
+
 def test_owner_absent_needs_a_note_and_rebooks(steward_client, world):
     ticket = advance(world, new_ticket(world), State.DISPATCH)
     appointment = s.appointment_schedule(

@@ -419,6 +419,15 @@ def test_garbage_intake_posts_are_400_not_500(client, world, data):
     assert not Report.objects.exists()
 
 
+def test_an_expected_time_years_ahead_is_refused_and_the_form_kept(client, world):
+    login(client, world, "front_desk")
+    response = client.post(reverse("tickets:intake"), intake_data(world, expected_at="9999-12-31T23:59"))
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "at most a year ahead" in html and "主卫顶棚渗水" in html
+    assert not Report.objects.exists()
+
+
 def test_garbage_elsewhere_is_never_a_500(client, world):
     ticket = new_report(world).tickets.get()
     login(client, world, "front_desk")

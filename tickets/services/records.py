@@ -91,11 +91,17 @@ def contact_attempt_record(
 # --- survey, plan and approval ---------------------------------------------------------------
 
 
+# How far ahead a visit may be booked: further is a typing error (a year of 9999), not a plan.
+BOOKING_HORIZON = dt.timedelta(days=366)
+
+
 def _future(when: dt.datetime, field: str = "scheduled_at") -> dt.datetime:
     if when is None:
         raise ServiceError(_("Choose a date and time."), field=field)
     if when < timezone.now() - dt.timedelta(minutes=5):
         raise ServiceError(_("The appointment cannot be in the past."), field=field)
+    if when > timezone.now() + BOOKING_HORIZON:
+        raise ServiceError(_("An appointment can be booked at most a year ahead."), field=field)
     return when
 
 
@@ -129,9 +135,8 @@ def appointment_check_in(*, appointment: Appointment, by, at: dt.datetime | None
     appointment.deviation_minutes = round((appointment.arrived_at - appointment.scheduled_at).total_seconds() / 60)
     _save(appointment, by, "arrived")
     WorkLog.objects.create(ticket=locked, kind=WorkLog.Kind.ARRIVAL, by=by, at=appointment.arrived_at)
-    late = _(" (late)") if appointment.is_late else ""
-    # Translators: minutes early (-) or late (+) on arrival at the appointment, e.g. "+12 min".
-    timeline(locked, by, "arrived", note=_("%(minutes)+d min") % {"minutes": appointment.deviation_minutes} + late)
+    flagged = _(" (flagged)") if appointment.is_late else ""
+    timeline(locked, by, "arrived", note=appointment.punctuality + flagged)
     return appointment
 
 

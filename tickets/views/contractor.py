@@ -180,7 +180,7 @@ def arrival(request, number):
         appointment = s.appointment_check_in(appointment=pending, by=request.user)
     except s.ServiceError as error:
         return refused(request, error, notice_url(n))
-    done(request, _("Arrival recorded: %(minutes)+d minutes.") % {"minutes": appointment.deviation_minutes})
+    done(request, _("Arrival recorded: %(punctuality)s.") % {"punctuality": appointment.punctuality})
     return redirect(notice_url(n))
 
 

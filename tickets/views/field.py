@@ -510,15 +510,12 @@ def check_in(request, number, pk):
             return refused(request, error, workspace_url(ticket, "appointments"))
         flash, warn = str(error), True
     else:
-        minutes = {"minutes": appointment.deviation_minutes}
+        arrival = {"punctuality": appointment.punctuality}
         if appointment.is_late:
             warn = True
-            flash = (
-                _("Arrival recorded: %(minutes)+d minutes from the appointment (more than 15 minutes off: flagged).")
-                % minutes
-            )
+            flash = _("Arrival recorded: %(punctuality)s (more than 15 minutes off: flagged).") % arrival
         else:
-            flash = _("Arrival recorded: %(minutes)+d minutes from the appointment.") % minutes
+            flash = _("Arrival recorded: %(punctuality)s.") % arrival
     if request.htmx:
         context = {**workspace_context(request, ticket), "flash": flash, "flash_warn": warn}
         return render(request, "tickets/field/_check_in_response.html", context)

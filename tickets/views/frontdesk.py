@@ -553,7 +553,7 @@ def ticket_action(request, number: str, name: str):
             messages.error(request, str(exc.message))
             return redirect(ticket.get_absolute_url())
         return service_error_response(request, exc)
-    messages.success(request, _("Done: %(action)s.") % {"action": name.replace("_", " ")})
+    messages.success(request, _("Done: %(action)s.") % {"action": action_label(name)})
     return redirect(ticket.get_absolute_url())
 
 
@@ -612,9 +612,10 @@ def ticket_detail(request, number: str):
         if action.name not in SUPPORTED_ACTIONS:
             action.enabled = False
             action.reasons = [*action.reasons, _("done from the dispatch notice page")]
-    history = ticket.history.select_related("history_user").order_by("-history_date")[:30]
-    for event in ticket.timeline.all():
-        event.label = timeline_label(event.verb)
+    history = list(ticket.history.select_related("history_user").order_by("-history_date")[:30])
+    for h in history:  # a transition's reason is its name unless a note was given
+        reason = h.history_change_reason or ""
+        h.reason_label = action_label(reason) if reason in ACTIONS else reason
     context = {
         "ticket": ticket,
         "report": ticket.report,
@@ -636,31 +637,6 @@ def ticket_detail(request, number: str):
             (Resolution.UNREACHABLE.value, Resolution.UNREACHABLE.label)
         ]
     return render(request, "tickets/detail.html", context)
-
-
-def timeline_label(verb: str) -> str:
-    """A readable name for a timeline verb; transitions use their button labels."""
-    if verb in ACTIONS:
-        return action_label(verb)
-    labels = {
-        "reported": _("Reported"),
-        "created_as_repeat": _("Opened as a repeat repair"),
-        "contact_first_contact_reached": _("First contact: owner reached"),
-        "contact_first_contact_not_reached": _("First contact: owner not reached"),
-        "contact_progress_reached": _("Progress feedback: owner reached"),
-        "contact_progress_not_reached": _("Progress feedback: owner not reached"),
-        "contact_completion_reached": _("Completion notice: owner reached"),
-        "contact_completion_not_reached": _("Completion notice: owner not reached"),
-        "survey_booked": _("Survey booked"),
-        "repair_booked": _("Repair visit booked"),
-        "arrived": _("Arrived on site"),
-        "owner_absent": _("Owner not home"),
-        "plan_written": _("Repair plan written"),
-        "plan_approved": _("Repair plan approved"),
-        "notice_accepted": _("Dispatch notice accepted"),
-        "notice_declined": _("Dispatch notice declined"),
-    }
-    return labels.get(verb, verb.replace("_", " "))
 
 
 @role_required(*INTERNAL_ROLES)
