@@ -32,7 +32,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "phonenumber_field",
     "django_htmx",
-    "axes",
+    "config.apps.AxesConfig",  # django-axes, named for the admin
     "csp",
     "warranty",
     "tickets",

@@ -364,3 +364,12 @@ def test_two_current_primary_contacts_for_one_unit_are_refused(admin_client, reg
         response.context["inline_admin_formsets"][0].formset.non_form_errors()
     )
     assert not unit.ownerships.exists()
+
+
+def test_the_admin_index_is_chinese_third_party_apps_included(admin_client):
+    """Django 5.2's new table headers and django-axes have no Chinese of their own: the project's catalog gives it."""
+    html = admin_client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    for text in ["登录锁定", "登录尝试", "模型名称", "修改或查看列表链接"]:
+        assert text in html, text
+    for english in ["Axes", "Access attempts", "Model name"]:
+        assert f">{english}<" not in html, english
