@@ -127,6 +127,7 @@ class CallbackAttempt(models.Model):
         verbose_name = _("callback attempt")
         verbose_name_plural = _("callback attempts")
         ordering = ["at", "id"]
+        indexes = [models.Index(fields=["at"], name="callback_attempt_at")]  # the daily report's calls of a day
 
     def __str__(self):
         return f"{self.callback_id} {self.at:%Y-%m-%d %H:%M}"

@@ -70,6 +70,7 @@ BULK_TABLES = [
     "tickets_repairplan",
     "tickets_escalation",
     "callbacks_callback",
+    "callbacks_callbackattempt",
 ]
 
 MOBILE_PREFIXES = ["30", "31", "35", "36", "37", "38", "39", "50", "51", "52", "58", "59", "77", "86", "87", "88", "89"]
@@ -1065,6 +1066,12 @@ def seed_derived(reg: Registry, backlog: dt.timedelta) -> None:
             CASE WHEN t.state <> 'archived' THEN '' WHEN t.id %% 17 = 0 THEN 'dissatisfied' WHEN t.id %% 5 = 0 THEN 'neutral' ELSE 'satisfied' END,
             '', CASE WHEN t.state = 'archived' AND t.id %% 200 = 0 THEN '小区门禁卡失灵' ELSE '' END
         FROM tickets_ticket t JOIN bench_plan p ON p.ticket_id = t.id WHERE t.signed_off_at IS NOT NULL
+        """
+    )
+    execute(  # the call that reached the owner, as callbacks.services.callback_record writes it
+        """
+        INSERT INTO callbacks_callbackattempt (callback_id, at, by_id, reached, note)
+        SELECT id, called_at, called_by_id, true, '' FROM callbacks_callback WHERE called_at IS NOT NULL
         """
     )
 

@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from callbacks.models import Callback
+from callbacks.models import Callback, CallbackAttempt
 from tests.factories import BuildingFactory, DeliveryBatchFactory, UnitFactory, category
 from tests.tickets.conftest import world  # noqa: F401  (the shared fixture)
 from tickets.models import Appointment, DispatchNotice, Report, SlaClock, SlaPolicy, State, Ticket
@@ -67,8 +67,9 @@ def make_ticket(project, unit, n, *, created, cat, location, state=State.INTAKE,
     )
 
 
-def make_callback(ticket, *, called, reached=True, q="", a="", t="", **fields) -> Callback:
-    return Callback.objects.create(
+def make_callback(ticket, *, called, by, reached=True, q="", a="", t="", **fields) -> Callback:
+    """A callback as callbacks.services.callback_record leaves it: the answers, and the call as an attempt."""
+    callback = Callback.objects.create(
         ticket=ticket,
         status=Callback.Status.DONE if reached else Callback.Status.DUE,
         due_from=called.date(),
@@ -80,6 +81,8 @@ def make_callback(ticket, *, called, reached=True, q="", a="", t="", **fields) -
         timeliness=t,
         **fields,
     )
+    CallbackAttempt.objects.create(callback=callback, at=called, reached=reached, by=by)
+    return callback
 
 
 def make_clock(ticket, code, *, due, stopped=None):
@@ -168,10 +171,11 @@ def month(world):  # noqa: F811
         p, b[3], 10, created=at("2026-01-01 10:00"), cat="civil", location="balcony", state=State.DISPATCH
     )
 
-    make_callback(t1, called=at("2026-03-05 15:00"), q="satisfied", a="satisfied", t="satisfied")
-    make_callback(t2, called=at("2026-03-08 15:00"), q="satisfied", a="neutral", t="satisfied")
-    make_callback(t3, called=at("2026-03-12 09:00"), q="dissatisfied", a="satisfied", t="")
-    make_callback(t6, called=at("2026-03-03 09:00"), reached=False)
+    cs = world.users["customer_service"]
+    make_callback(t1, called=at("2026-03-05 15:00"), by=cs, q="satisfied", a="satisfied", t="satisfied")
+    make_callback(t2, called=at("2026-03-08 15:00"), by=cs, q="satisfied", a="neutral", t="satisfied")
+    make_callback(t3, called=at("2026-03-12 09:00"), by=cs, q="dissatisfied", a="satisfied", t="")
+    make_callback(t6, called=at("2026-03-03 09:00"), by=cs, reached=False)
 
     make_clock(t1, "first_contact", due=at("2026-03-02 12:00"), stopped=at("2026-03-02 11:00"))  # on time
     make_clock(t2, "first_contact", due=at("2026-03-03 12:00"), stopped=at("2026-03-03 13:00"))  # late

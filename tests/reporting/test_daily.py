@@ -104,6 +104,28 @@ def test_totals_and_week_to_date(month):
     assert r["number"] == "F03-YQF-20260312"
 
 
+def test_every_call_counts_on_its_own_day_reached_or_not(month):
+    """T6's owner was not reached on Tuesday 3 March and is reached on Wednesday the 4th. The callback row
+    keeps only its latest call; the report counts calls, so each day counts its own and the week both."""
+    from callbacks.models import CallbackAttempt
+
+    callback = month.t[6].callback
+    callback.reached, callback.called_at, callback.quality = True, at("2026-03-04 10:00"), "satisfied"
+    callback.save()
+    CallbackAttempt.objects.create(
+        callback=callback, at=at("2026-03-04 10:00"), reached=True, by=month.world.users["customer_service"]
+    )
+    tuesday = daily.daily_report_build(month.project, dt.date(2026, 3, 3), now=at("2026-03-03 18:00"))
+    wednesday = daily.daily_report_build(month.project, dt.date(2026, 3, 4), now=at("2026-03-04 18:00"))
+    assert (tuesday["totals"]["callbacks_day"], tuesday["totals"]["callbacks_week"]) == (1, 1)
+    assert [(c["ticket"], c["reached"], c["answers"]["quality"]) for c in tuesday["callbacks"]] == [
+        (month.t[6].number, False, "")
+    ]
+    assert (wednesday["totals"]["callbacks_day"], wednesday["totals"]["callbacks_week"]) == (1, 2)
+    assert [(c["ticket"], c["reached"]) for c in wednesday["callbacks"]] == [(month.t[6].number, True)]
+    assert wednesday["callbacks"][0]["answers"]["quality"]  # the answers go with the call that reached
+
+
 def full_day(month):
     """One more row for every section on 2026-03-12."""
     w = month.world
@@ -158,7 +180,7 @@ def test_build_query_count_is_fixed(month):
     full_day(month)
     with CaptureQueriesContext(connection) as ctx:
         daily.daily_report_build(month.project, dt.date(2026, 3, 12), now=at("2026-03-12 18:00"))
-    assert len(data_queries(ctx)) == 11
+    assert len(data_queries(ctx)) == 12  # calls counted from the attempts, overdue callbacks apart
 
 
 @time_machine.travel(at("2026-03-12 18:00"), tick=False)

@@ -20,7 +20,7 @@ from django.db.models import Count, OuterRef, Q, Subquery
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from callbacks.models import DIMENSIONS, Callback, Satisfaction
+from callbacks.models import DIMENSIONS, Callback, CallbackAttempt, Satisfaction
 from warranty.models import Project, User
 from warranty.roles import Role
 
@@ -138,10 +138,12 @@ def daily_report_build(project: Project, day: dt.date, *, now: dt.datetime | Non
         .select_related("ticket", "report__unit", "by")
         .order_by("at", "id")[:MAX_ROWS]
     )
-    callbacks = list(
-        Callback.objects.filter(ticket__project=project, called_at__gte=start, called_at__lt=end)
-        .select_related("ticket__unit", "called_by")
-        .order_by("called_at", "id")[:MAX_ROWS]
+    # Every call of the day, reached or not: a callback row keeps only its latest call (``called_at``), so
+    # an owner not reached on Monday and reached on Tuesday made two calls, one on each day.
+    calls = list(
+        CallbackAttempt.objects.filter(callback__ticket__project=project, at__gte=start, at__lt=end)
+        .select_related("callback__ticket__unit", "by")
+        .order_by("at", "id")[:MAX_ROWS]
     )
     alerts = list(
         SlaAlert.objects.filter(clock__project=project, at__gte=start, at__lt=end)
@@ -168,16 +170,15 @@ def daily_report_build(project: Project, day: dt.date, *, now: dt.datetime | Non
         awaiting_callback=Count("pk", filter=Q(state=State.CALLBACK, created_at__lt=end)),
         open_over_7_days=Count("pk", filter=Q(state__in=OPEN_STATES, created_at__lt=as_of - dt.timedelta(days=7))),
     )
-    cb_counts = (
-        Callback.objects.filter(ticket__project=project)
-        # Only the rows counted below: the join to tickets then touches a week's worth, not every callback.
-        .filter(Q(called_at__gte=week_start, called_at__lt=end) | Q(status=Callback.Status.DUE, due_by__lt=day))
-        .aggregate(
-            callbacks_day=Count("pk", filter=Q(called_at__gte=start, called_at__lt=end)),
-            callbacks_week=Count("pk", filter=Q(called_at__gte=week_start, called_at__lt=end)),
-            callbacks_overdue=Count("pk", filter=Q(status=Callback.Status.DUE, due_by__lt=day)),
-        )
+    cb_counts = CallbackAttempt.objects.filter(
+        callback__ticket__project=project, at__gte=week_start, at__lt=end
+    ).aggregate(
+        callbacks_day=Count("pk", filter=Q(at__gte=start)),
+        callbacks_week=Count("pk"),
     )
+    cb_counts["callbacks_overdue"] = Callback.objects.filter(
+        ticket__project=project, status=Callback.Status.DUE, due_by__lt=day
+    ).count()
     notified_counts = ContactAttempt.objects.filter(
         report__project=project, purpose=ContactAttempt.Purpose.COMPLETION, at__gte=week_start, at__lt=end
     ).aggregate(
@@ -210,20 +211,7 @@ def daily_report_build(project: Project, day: dt.date, *, now: dt.datetime | Non
             }
             for a in notices
         ],
-        "callbacks": [
-            {
-                "ticket": c.ticket.number,
-                "unit": c.ticket.unit.number,
-                "at": _t(c.called_at),
-                "reached": c.reached,
-                "resolved": c.resolved,
-                "answers": {d: _satisfaction_label(getattr(c, d)) for d in DIMENSIONS},
-                "outcome": c.get_outcome_display() if c.outcome else c.get_status_display(),
-                "by": str(c.called_by) if c.called_by_id else "",
-                "suggestions": c.suggestions,
-            }
-            for c in callbacks
-        ],
+        "callbacks": [_call(call) for call in calls],
         "sla": [
             {
                 "ticket": a.clock.ticket.number if a.clock.ticket_id else str(a.clock.batch),
@@ -248,11 +236,27 @@ def daily_report_build(project: Project, day: dt.date, *, now: dt.datetime | Non
         ],
         "non_warranty": [
             {"ticket": c.ticket.number, "unit": c.ticket.unit.number, "issue": c.non_warranty_issues}
-            for c in callbacks
+            for c in (call.callback for call in calls if call.reached)
             if c.non_warranty_issues.strip()
         ]
         + [{"ticket": t.number, "unit": t.unit.number, "issue": t.close_reason} for t in referred],
         "totals": {**counts, **cb_counts, **notified_counts},
+    }
+
+
+def _call(call: CallbackAttempt) -> dict:
+    """One call of the day; the owner's answers belong to the call that reached them."""
+    c = call.callback
+    return {
+        "ticket": c.ticket.number,
+        "unit": c.ticket.unit.number,
+        "at": _t(call.at),
+        "reached": call.reached,
+        "resolved": c.resolved if call.reached else None,
+        "answers": {d: _satisfaction_label(getattr(c, d)) if call.reached else "" for d in DIMENSIONS},
+        "outcome": (c.get_outcome_display() if c.outcome else c.get_status_display()) if call.reached else "",
+        "by": str(call.by),
+        "suggestions": c.suggestions if call.reached else "",
     }
 
 
