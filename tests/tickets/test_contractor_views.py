@@ -111,6 +111,20 @@ def test_accept_with_a_proposed_time_in_the_past_is_refused(wp_client, world):
     assert abs((pending.scheduled_at - later).total_seconds()) < 60
 
 
+def test_a_simple_job_without_a_plan_opens_and_is_accepted(wp_client, world):
+    """Simple defects are dispatched without a repair plan: the notice page rendered the plan's materials
+    as a filter argument and answered 500, so the contractor could not take the job."""
+    ticket = advance(world, new_ticket(world), State.DISPATCH, difficulty="simple")
+    assert not ticket.plans.exists()
+    notice = s.ticket_dispatch(
+        ticket=fresh(ticket), by=world.users["steward"], contractor=world.waterproof, scheduled_at=in_future(3)
+    )
+    page = wp_client.get(url("contractor_notice", notice.number))
+    assert page.status_code == 200
+    assert wp_client.post(url("contractor_accept", notice.number), {"answer": "confirm"}).status_code == 302
+    assert wp_client.get(url("contractor_notice", notice.number)).status_code == 200
+
+
 def test_accept_with_a_proposed_time_years_ahead_is_refused(wp_client, world):
     notice = dispatched(world)
     response = wp_client.post(
