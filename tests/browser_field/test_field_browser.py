@@ -281,3 +281,26 @@ def test_camera_photos_are_downscaled_in_the_browser_before_upload(world, new_pa
     log = WorkLog.objects.get(ticket=ticket, kind="site_visit")
     with log.photos.get().file.open("rb") as fh, Image.open(fh) as stored:
         assert max(stored.size) <= 1600
+
+
+def test_on_a_phone_the_menu_is_a_row_and_a_form_error_takes_the_focus(new_page, world):
+    """At 390 px the steward's menu was squeezed beside the account controls into a column of one
+    character per line (the header took 613 of 844 px). After a refused form the keyboard lands on the
+    first field to fix, which points at its message."""
+    ticket = advance(world, new_report(world).tickets.get(), State.DISPATCH)
+    page = new_page(PHONE)
+    login(page, "steward")
+    page.goto("/field/")
+    nav = page.locator(".mainnav").bounding_box()
+    header = page.locator(".topbar").bounding_box()
+    assert nav["width"] > 300 and header["height"] < 250, (nav, header)
+    for link in page.locator(".mainnav a").all():
+        assert link.bounding_box()["height"] >= 44
+    page.goto(f"/field/t/{ticket.number}/survey/")
+    page.fill("input[name='scheduled_at']", "2020-01-01T09:00")
+    page.locator("main form button[type=submit]").first.click()
+    page.wait_for_load_state("domcontentloaded")
+    focused = page.evaluate("document.activeElement.name")
+    assert focused == "scheduled_at"
+    described = page.evaluate("document.activeElement.getAttribute('aria-describedby')")
+    assert described and page.locator(f"#{described.split()[-1]}").count() == 1

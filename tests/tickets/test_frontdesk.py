@@ -2,6 +2,7 @@
 
 import datetime as dt
 import io
+import re
 import shutil
 import subprocess
 
@@ -108,8 +109,8 @@ def test_front_desk_logs_a_report_with_two_defects_and_a_photo(client, world):
     ("overrides", "field_hint"),
     [
         ({"unit": ""}, "unit_errors"),
-        ({"contact_phone": "12345"}, "id_contact_phone_errors"),
-        ({"defects-0-description": "   "}, "id_defects-0-description_errors"),
+        ({"contact_phone": "12345"}, "id_contact_phone_error"),
+        ({"defects-0-description": "   "}, "id_defects-0-description_error"),
     ],
     ids=["no-unit", "invalid-phone", "empty-description"],
 )
@@ -117,7 +118,11 @@ def test_bad_input_shows_errors_next_to_fields_and_saves_nothing(client, world, 
     login(client, world, "front_desk")
     response = client.post(reverse("tickets:intake"), intake_data(world, **overrides))
     assert response.status_code == 400
-    assert field_hint in response.content.decode()
+    html = response.content.decode()
+    assert field_hint in html
+    if field_hint.startswith("id_"):  # the field points at its message (Django's aria-describedby) and it exists
+        assert re.search(rf'aria-describedby="[^"]*{re.escape(field_hint)}\b', html), field_hint
+        assert f'id="{field_hint}"' in html
     assert not Report.objects.exists()
     assert not Ticket.objects.exists()
 
@@ -143,7 +148,7 @@ def test_bad_uploads_are_refused_beside_the_photo_field(client, world, upload, s
     response = client.post(reverse("tickets:intake"), data)
     assert response.status_code == 400
     html = response.content.decode()
-    assert "id_defects-1-photos_errors" in html
+    assert "id_defects-1-photos_error" in html
     assert not Report.objects.exists()
     assert not Attachment.objects.exists()
     private = tmp_path / "media" / "private"

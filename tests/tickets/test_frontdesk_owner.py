@@ -70,7 +70,7 @@ def test_lookup_fails_with_one_message_for_wrong_digits_and_unknown_numbers(clie
     assert 'id="lookup-error"' in refused.content.decode()
     assert "Report progress" not in refused.content.decode()
     invalid = lookup(client, report.number, "12a", ip="10.0.0.3")
-    assert invalid.status_code == 400 and "id_last4_errors" in invalid.content.decode()
+    assert invalid.status_code == 400 and "id_last4_error" in invalid.content.decode()
 
 
 def test_lookup_locks_out_after_five_failures_per_address(client, world):
@@ -141,11 +141,11 @@ def test_owner_web_report_waits_in_intake_for_the_front_desk(client, world):
 @pytest.mark.parametrize(
     ("overrides", "hint"),
     [
-        ({"owner_phone": "13900000000"}, "id_owner_phone_errors"),
-        ({"unit_number": "9-9-999"}, "id_owner_phone_errors"),
-        ({"owner_phone": "123"}, "id_owner_phone_errors"),
-        ({"defects-0-description": ""}, "id_defects-0-description_errors"),
-        ({"unit_number": "3/2/1201"}, "id_unit_number_errors"),
+        ({"owner_phone": "13900000000"}, "id_owner_phone_error"),
+        ({"unit_number": "9-9-999"}, "id_owner_phone_error"),
+        ({"owner_phone": "123"}, "id_owner_phone_error"),
+        ({"defects-0-description": ""}, "id_defects-0-description_error"),
+        ({"unit_number": "3/2/1201"}, "id_unit_number_error"),
     ],
     ids=["wrong-phone", "unknown-unit", "invalid-phone", "empty-description", "bad-unit-number"],
 )
