@@ -90,6 +90,11 @@ class DefectForm(forms.Form):
 
 
 class BaseDefectFormSet(forms.BaseFormSet):
+    default_error_messages = {  # Django's own speak of "forms", which means nothing to the front desk or an owner
+        "too_few_forms": _("Add at least one defect."),
+        "too_many_forms": _("A report holds at most %(num)d defects: log the others as another report."),
+    }
+
     def clean(self):
         super().clean()
         if any(self.errors):

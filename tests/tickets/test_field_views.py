@@ -280,6 +280,25 @@ def test_owner_absent_needs_a_note_and_rebooks(steward_client, world):
     assert ticket.appointments.filter(outcome="").count() == 1
 
 
+def test_a_refused_log_says_its_good_photo_must_be_chosen_again(steward_client, world):
+    """Another field's error sends the page back without the chosen photo: the page says so."""
+    ticket = advance(world, new_ticket(world), State.REPAIR)
+    response = steward_client.post(
+        url("field_worklog", ticket.number),
+        {
+            "kind": "site_visit",
+            "note": "已涂刷",
+            "material_0": "防水涂料",
+            "quantity_0": "-1",
+            "photos": [jpeg_upload()],
+        },
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "choose the photos again" in html and "已涂刷" in html
+    assert 'id="id_quantity_0_error"' in html
+
+
 def test_failed_photo_upload_keeps_the_rest_of_the_log(steward_client, world):
     ticket = advance(world, new_ticket(world), State.REPAIR)
     from django.core.files.uploadedfile import SimpleUploadedFile

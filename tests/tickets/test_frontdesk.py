@@ -433,6 +433,14 @@ def test_an_expected_time_years_ahead_is_refused_and_the_form_kept(client, world
     assert not Report.objects.exists()
 
 
+def test_a_report_without_defects_says_so_in_words(client, world):
+    login(client, world, "front_desk")
+    data = {k: v for k, v in intake_data(world).items() if not k.startswith("defects-")}
+    data.update({"defects-TOTAL_FORMS": "0", "defects-INITIAL_FORMS": "0", "defects-MIN_NUM_FORMS": "1"})
+    html = client.post(reverse("tickets:intake"), data).content.decode()
+    assert "Add at least one defect." in html and "submit at least" not in html
+
+
 def test_garbage_elsewhere_is_never_a_500(client, world):
     ticket = new_report(world).tickets.get()
     login(client, world, "front_desk")

@@ -586,7 +586,9 @@ def worklog_form_page(request, ticket: Ticket, *, kinds, template: str, extra: d
             else:
                 done(request, _("Saved."), key)
                 return response
-    return render_field(request, template, {"ticket": ticket, "form": form, "draft": key, **extra}, status=status)
+    # Photos chosen for a refused entry are not sent back by the browser: say so rather than drop them silently.
+    context = {"ticket": ticket, "form": form, "draft": key, "uploads_lost": status == 400 and bool(request.FILES)}
+    return render_field(request, template, {**context, **extra}, status=status)
 
 
 @staff_only
