@@ -76,8 +76,12 @@
       opt.hidden = !match;
       if (match && opt.value && !firstMatch) firstMatch = opt;
     });
-    if (needle && firstMatch && (select.selectedIndex < 0 || select.options[select.selectedIndex].hidden)) {
+    // Nothing chosen yet (the empty "---------" choice) or the choice filtered away: take the first match,
+    // so typing "防水" and Tab leaves a category chosen.
+    const current = select.options[select.selectedIndex];
+    if (needle && firstMatch && (!current || !current.value || current.hidden)) {
       select.value = firstMatch.value;
+      select.dispatchEvent(new Event("change", { bubbles: true }));
     }
   });
   function checkRepeat(fs) {

@@ -44,6 +44,8 @@ def test_front_desk_logs_a_report_reads_it_back_prints_f01_and_finds_it_in_the_q
     # 2. two defects, a photo on the first
     page.select_option("select[name='defects-0-location']", "master_bathroom")
     page.fill("[data-defect] [data-category-filter]", "防水")
+    # typing in the filter chooses the first match (the empty "---------" choice used to stay chosen)
+    assert page.input_value("select[name='defects-0-category']") != ""
     page.select_option("select[name='defects-0-category']", str(category("waterproofing").pk))
     page.fill("textarea[name='defects-0-description']", "主卫顶棚渗水，面积约一平米")
     page.set_input_files("input[name='defects-0-photos']", str(photo))
