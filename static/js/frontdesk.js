@@ -21,6 +21,9 @@
       const errors = $("#unit_errors");
       if (errors) errors.remove();
       $$("[data-defect]").forEach(checkRepeat);
+      // The chosen result button is gone: keep the keyboard in the card (its first control), not on the page body.
+      const next = card && $("button, a[href], input, select, textarea", card);
+      if (next) next.focus();
     }
   });
   document.addEventListener("click", (ev) => {

@@ -62,6 +62,14 @@ def test_lookup_page_html_contains_neither_owner_name_nor_phone(client, world):
         assert report.reporter_name not in html
 
 
+def test_the_progress_page_offers_the_warranty_center_as_a_call(client, world):
+    world.project.center_phone = "0571-8888 6666"
+    world.project.save()
+    report = new_report(world)
+    html = lookup(client, report.number, last4(world.owner.phone)).content.decode()
+    assert '<a href="tel:057188886666">0571-8888 6666</a>' in html
+
+
 def test_lookup_fails_with_one_message_for_wrong_digits_and_unknown_numbers(client, world):
     report = new_report(world)
     refused = lookup(client, report.number, wrong(world))

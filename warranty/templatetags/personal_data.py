@@ -1,6 +1,9 @@
 """Owners' phone numbers shown on need: masked in lists, in full only to the roles that call owners."""
 
+import re
+
 from django import template
+from django.utils.html import format_html
 
 from warranty.personal_data import mask_phone
 from warranty.roles import Role
@@ -34,3 +37,12 @@ def owner_phone(context, phone, ticket=None) -> str:
     if may_see_full_phone(user, ticket):
         return phone.as_national if hasattr(phone, "as_national") else str(phone)
     return mask_phone(phone)
+
+
+@register.filter
+def tel_link(phone) -> str:
+    """A public phone (the warranty center's) as a link a phone can call: tel:+86… or the digits given."""
+    text = str(phone or "").strip()
+    if not text:
+        return ""
+    return format_html('<a href="tel:{}">{}</a>', re.sub(r"[^0-9+]", "", text), text)
