@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import QuerySet
 
 from warranty.scoping import scope
@@ -127,7 +128,7 @@ def timeline_label(verb: str) -> str:
     if prefix == "flag" and kind:
         try:
             name = Ticket._meta.get_field(kind).verbose_name
-        except Exception:  # a flag field since removed: its name
+        except FieldDoesNotExist:  # a flag field since removed: its name
             name = kind.replace("_", " ")
         return _("Flagged: %(kind)s") % {"kind": name}
     return verb.replace("_", " ")

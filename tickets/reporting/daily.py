@@ -247,17 +247,25 @@ def daily_report_build(project: Project, day: dt.date, *, now: dt.datetime | Non
 def _call(call: CallbackAttempt) -> dict:
     """One call of the day; the owner's answers belong to the call that reached them."""
     c = call.callback
-    return {
+    row = {
         "ticket": c.ticket.number,
         "unit": c.ticket.unit.number,
         "at": _t(call.at),
         "reached": call.reached,
-        "resolved": c.resolved if call.reached else None,
-        "answers": {d: _satisfaction_label(getattr(c, d)) if call.reached else "" for d in DIMENSIONS},
-        "outcome": (c.get_outcome_display() if c.outcome else c.get_status_display()) if call.reached else "",
         "by": str(call.by),
-        "suggestions": c.suggestions if call.reached else "",
+        "resolved": None,
+        "answers": dict.fromkeys(DIMENSIONS, ""),
+        "outcome": "",
+        "suggestions": "",
     }
+    if call.reached:
+        row.update(
+            resolved=c.resolved,
+            answers={d: _satisfaction_label(getattr(c, d)) for d in DIMENSIONS},
+            outcome=c.get_outcome_display() if c.outcome else c.get_status_display(),
+            suggestions=c.suggestions,
+        )
+    return row
 
 
 def _satisfaction_label(value: str) -> str:
