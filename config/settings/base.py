@@ -76,6 +76,13 @@ TEMPLATES = [
             ],
         },
     },
+    # The queue rows, rendered 25 times a page (config.jinja2): no context processors, the view passes what they show.
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "config.jinja2.environment"},
+    },
 ]
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}

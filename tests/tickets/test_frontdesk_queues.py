@@ -5,11 +5,13 @@ import datetime as dt
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse, set_script_prefix
 from django.utils import timezone
 
+from config.jinja2 import url as jinja_url
 from tickets import services as s
 from tickets.models import Channel, ContactAttempt, State
+from warranty.personal_data import mask_phone
 
 from .conftest import new_report
 from .lifecycle import advance
@@ -259,3 +261,35 @@ def test_tab_counts_without_a_cache_are_counted(client, world, monkeypatch):
     response = client.get(reverse("tickets:queue", args=["first-contact"]))
     assert response.status_code == 200
     assert response.context["page"].paginator.count == 1
+
+
+@pytest.mark.parametrize("number", ["P01-261123-001-1", "a b", "报修-7", "50%", "x?y#z"])
+def test_row_urls_are_what_reverse_gives(number):
+    """The queue rows' url() reverses a route once and fills in each number (config.jinja2)."""
+    for name in ("tickets:report", "tickets:detail", "tickets:contact_attempt", "tickets:web_report_confirm"):
+        assert jinja_url(name, number) == reverse(name, args=[number])
+    set_script_prefix("/baoxiu/")
+    try:
+        assert jinja_url("tickets:detail", number) == reverse("tickets:detail", args=[number])
+        assert jinja_url("tickets:detail", number).startswith("/baoxiu/tickets/")
+    finally:
+        set_script_prefix("/")
+    assert jinja_url("tickets:attachment", number, 3) == reverse("tickets:attachment", args=[number, 3])
+    with pytest.raises(NoReverseMatch):
+        jinja_url("tickets:detail", "a/b")
+
+
+def test_a_queue_row_shows_its_report_in_local_time_with_the_two_click_call(client, world, settings):
+    settings.LANGUAGE_CODE = "zh-hans"
+    received = dt.datetime(2026, 11, 22, 23, 30, tzinfo=dt.UTC)  # 07:30 on the 23rd in Shanghai
+    report = new_report(world, received_at=received, is_emergency=True)
+    client.force_login(world.users["front_desk"])
+    html = client.get(reverse("tickets:queue", args=["first-contact"])).content.decode()
+    row = html[html.index(f'data-report="{report.number}"') : html.index("</tr>", html.index(report.number))]
+    assert f'href="{reverse("tickets:report", args=[report.number])}"' in row
+    assert "紧急" in row and "已超时" in row  # emergency, and overdue (received + 2 h has passed)
+    assert "11-23 07:30" in row and "11-23 09:30" in row  # received, deadline
+    assert world.owner.name in row and mask_phone(world.owner.phone) in row and str(world.owner.phone) not in row
+    action = reverse("tickets:contact_attempt", args=[report.tickets.get().number])
+    assert f'action="{action}"' in row and 'name="csrfmiddlewaretoken"' in row
+    assert 'name="queue" value="first-contact"' in row and "已联系上" in row and "未联系上" in row

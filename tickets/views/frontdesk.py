@@ -14,10 +14,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template import engines
+from django.template.backends.utils import csrf_input
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -385,6 +388,23 @@ class CountedPaginator(Paginator):
             self.__dict__["count"] = count  # Paginator.count is a cached_property
 
 
+def queue_rows(request, queue: Queue, rows, **context) -> str:
+    """The ``<tr>`` of ``rows`` in ``queue`` (Jinja2: templates/jinja2/tickets/frontdesk/rows/, config.jinja2).
+
+    ``done`` with no rows says the call recorded took the row out of the queue.
+    """
+    template = engines["jinja2"].get_template(f"tickets/frontdesk/rows/{queue.slug}.html")
+    context = {
+        "rows": rows,
+        "queue": queue,
+        "now": timezone.now(),
+        "unreached_limit": UNREACHED_LIMIT,
+        "csrf_field": csrf_input(request),
+        **context,
+    }
+    return template.render(context)
+
+
 def tab_counts(user) -> dict[str, int]:
     """The length of every queue as ``user`` sees it (cached: :mod:`tickets.queue_counts`)."""
     return cached_counts(user, lambda: {q.slug: q.selector(user).count() for q in QUEUES.values()})
@@ -417,12 +437,11 @@ def queue_page(request, slug: str = "first-contact"):
             "tabs": tabs,
             "page": page,
             "sort": sort,
-            "now": timezone.now(),
+            "rows": mark_safe(queue_rows(request, queue, page.object_list)),  # noqa: S308 (autoescaped by Jinja2)
             "projects": scope(Project.objects.all(), request.user),
             # A plain dict: a missing key of a QueryDict makes the template engine list its attributes.
             "filters": {name: request.GET.get(name, "") for name in ("project", "emergency", "overdue")},
             "query_string": params.urlencode(),
-            "unreached_limit": UNREACHED_LIMIT,
         },
     )
 
@@ -476,18 +495,8 @@ def contact_attempt(request, number: str):
     queue = QUEUES.get(request.POST.get("queue", ""))
     if request.htmx and queue is not None:
         row = _queue_row(queue, request.user, ticket)
-        return render(
-            request,
-            f"tickets/frontdesk/rows/{queue.slug}.html",
-            {
-                "row": row,
-                "queue": queue,
-                "now": timezone.now(),
-                "recorded": data,
-                "ticket": ticket,
-                "unreached_limit": UNREACHED_LIMIT,
-            },
-        )
+        rows = [row] if row is not None else []
+        return HttpResponse(queue_rows(request, queue, rows, recorded=data, ticket=ticket, done=row is None))
     messages.success(request, _("Contact attempt recorded."))
     return redirect(ticket.get_absolute_url())
 
