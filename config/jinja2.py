@@ -1,63 +1,29 @@
-"""The Jinja2 environment of the few templates rendered many times per page (the front desk's queue rows).
+"""The Jinja2 environment of the templates rendered many times per page: the front desk's queue rows.
 
-Django's template language costs about 30,000 instructions per node; a queue page of 25 rows with two
-dozen nodes each spent most of its time there (bench/RESULTS.md). These templates live under
-``templates/jinja2/`` and are rendered by the ``jinja2`` engine; everything else stays in the Django
-template language. They say what they show with the same words: ``_()`` is Django's ``gettext``
-(``makemessages`` finds ``{{ _("…") }}`` in them), ``|format(n=…)`` fills a message's placeholders.
+In the Django template language a first-contact row cost about 2 M instructions (each node resolves
+its variables through the context stack; ``{% url %}``, ``{% include %}`` and ``{% csrf_token %}`` cost
+more), so a page's 25 rows were 40-60 % of the page (bench/RESULTS.md). These templates live under
+``templates/jinja2/`` and are rendered by the ``jinja2`` engine; every other template stays in the
+Django template language. They use the same words: ``_()`` is Django's ``gettext`` (``makemessages``
+finds ``_("…")`` in them), ``|format(n=…)`` fills a message's placeholders. What a loop needs once
+(``url_for``, ``choice_labels``, ``current_timezone()``) is looked up before it.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
-from urllib.parse import quote
-
 from django.apps import apps
-from django.conf import settings
 from django.templatetags.static import static
-from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext, pgettext
 from jinja2 import Environment
 
 from warranty.personal_data import mask_phone
-
-# What reverse() leaves unquoted in an argument (django.urls.resolvers).
-_SAFE = "!$&'()*+,;=~:@"
-_MARKER = "Zq0MARKER0qZ"
-
-
-@lru_cache(maxsize=256)
-def _split(urlconf: str | None, root_urlconf: str, prefix: str, name: str) -> tuple[str, str] | None:
-    """The URL of ``name`` around its one ``<str:…>`` argument, or None if it has no such shape."""
-    try:
-        url = reverse(name, urlconf=urlconf, args=[_MARKER])
-    except NoReverseMatch:  # not a route of one argument: every call reverses
-        return None
-    head, marker, tail = url.partition(_MARKER)
-    return (head, tail) if marker and _MARKER not in tail else None
+from warranty.reversing import reverse_cached, url_for
 
 
 def url(name: str, *args) -> str:
-    """``reverse(name, args=args)``; for one argument without a slash, reversed once and filled in.
-
-    Meant for the routes whose one argument is ``<str:number>`` (a report's or a ticket's number),
-    reversed for every row of a page: reverse() costs a row more than the rest of its cells.
-    """
-    return url_for(name)(*args)
-
-
-def url_for(name: str):
-    """``url`` of ``name`` as a function of its arguments, with what a request fixes looked up once:
-    ``{% set detail = url_for('tickets:detail') %}`` before a loop, ``{{ detail(row.number) }}`` in it."""
-    parts = _split(get_urlconf(), settings.ROOT_URLCONF, get_script_prefix(), name)
-
-    def build(*args) -> str:
-        if parts is not None and len(args) == 1 and isinstance(arg := args[0], str) and arg and "/" not in arg:
-            return f"{parts[0]}{quote(arg, safe=_SAFE)}{parts[1]}"
-        return reverse(name, args=args)
-
-    return build
+    """``{{ url('tickets:detail', row.number) }}``: reverse(), cached where the route allows."""
+    return reverse_cached(name, *args)
 
 
 def local(value, fmt: str = "%m-%d %H:%M", tz=None) -> str:

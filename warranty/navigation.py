@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
+from .reversing import reverse_cached
 from .roles import ADMIN_ROLES, Role
 
 
@@ -36,11 +37,11 @@ def menu_for(user) -> list[dict]:
     for item in sorted(_ITEMS, key=lambda i: i.order):
         if user.is_superuser or roles & item.roles:
             try:
-                items.append({"label": item.label, "url": reverse(item.url_name), "name": item.url_name})
+                items.append({"label": item.label, "url": reverse_cached(item.url_name), "name": item.url_name})
             except NoReverseMatch:
                 continue
     if user.is_superuser or roles & {str(r) for r in ADMIN_ROLES}:
-        items.append({"label": _("Admin"), "url": reverse("admin:index"), "name": "admin:index"})
+        items.append({"label": _("Admin"), "url": reverse_cached("admin:index"), "name": "admin:index"})
     return items
 
 

@@ -12,6 +12,7 @@ from config.jinja2 import url as jinja_url
 from tickets import services as s
 from tickets.models import Channel, ContactAttempt, State
 from warranty.personal_data import mask_phone
+from warranty.reversing import reverse_cached
 
 from .conftest import new_report
 from .lifecycle import advance
@@ -277,6 +278,11 @@ def test_row_urls_are_what_reverse_gives(number):
     assert jinja_url("tickets:attachment", number, 3) == reverse("tickets:attachment", args=[number, 3])
     with pytest.raises(NoReverseMatch):
         jinja_url("tickets:detail", "a/b")
+    for name in ("home", "tickets:queues", "admin:index"):  # the menu's routes, without arguments
+        assert reverse_cached(name) == reverse(name)
+    assert reverse_cached("tickets:queue", "to-book") == reverse("tickets:queue", args=["to-book"])
+    with pytest.raises(NoReverseMatch):
+        reverse_cached("tickets:queue")
 
 
 def test_a_queue_row_shows_its_report_in_local_time_with_the_two_click_call(client, world, settings):

@@ -29,6 +29,7 @@ from warranty.coverage import NoWarrantyPeriod, assess_coverage
 from warranty.db import joins_as_written
 from warranty.models import Contractor, DefectCategory, Ownership, Project, Unit
 from warranty.parsing import parse_aware_datetime, parse_id
+from warranty.reversing import reverse_cached
 from warranty.roles import Role
 from warranty.scoping import scope
 from warranty.selectors import staff_with_role
@@ -364,6 +365,21 @@ QUEUES = {
 }
 
 
+# How each sort of a queue is offered in its "Sort" list.
+SORT_LABELS = {
+    "deadline": gettext_lazy("Deadline, earliest first"),
+    "-deadline": gettext_lazy("Deadline, latest first"),
+    "attempts": gettext_lazy("Most attempts first"),
+    "created": gettext_lazy("Oldest first"),
+    "-created": gettext_lazy("Newest first"),
+    "signed": gettext_lazy("Signed off, oldest first"),
+    "-signed": gettext_lazy("Signed off, newest first"),
+    "last": gettext_lazy("Last attempt, oldest first"),
+    "received": gettext_lazy("Received, oldest first"),
+    "-received": gettext_lazy("Received, newest first"),
+}
+
+
 def _filtered(queue: Queue, user, params) -> tuple:
     """(rows, sort, whether a filter narrowed the queue)."""
     qs = queue.selector(user)
@@ -410,6 +426,10 @@ def tab_counts(user) -> dict[str, int]:
     return cached_counts(user, lambda: {q.slug: q.selector(user).count() for q in QUEUES.values()})
 
 
+def _queue_url(slug: str) -> str:
+    return reverse_cached("tickets:queue", slug)
+
+
 @role_required(*FRONT_DESK_ROLES)
 @require_GET
 def queue_page(request, slug: str = "first-contact"):
@@ -426,7 +446,7 @@ def queue_page(request, slug: str = "first-contact"):
         paginator = CountedPaginator(qs, PAGE_SIZE, count=None if filtered else counts[slug])
         page = paginator.get_page(request.GET.get("page"))
         page.object_list = list(page.object_list)
-    tabs = [{"queue": q, "count": counts[q.slug]} for q in QUEUES.values()]
+    tabs = [{"queue": q, "count": counts[q.slug], "url": _queue_url(q.slug)} for q in QUEUES.values()]
     params = request.GET.copy()
     params.pop("page", None)
     return render(
@@ -437,6 +457,7 @@ def queue_page(request, slug: str = "first-contact"):
             "tabs": tabs,
             "page": page,
             "sort": sort,
+            "sorts": [(key, SORT_LABELS[key]) for key in queue.sorts],
             "rows": mark_safe(queue_rows(request, queue, page.object_list)),  # noqa: S308 (autoescaped by Jinja2)
             "projects": scope(Project.objects.all(), request.user),
             # A plain dict: a missing key of a QueryDict makes the template engine list its attributes.
