@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 
 from warranty.scoping import scope
 
+from . import conditions
 from .models import Escalation, OwnerConsent, Report, SignOff, State, Ticket, WorkLog
 from .services.lifecycle import unmet_conditions
 
@@ -46,11 +47,20 @@ def reports_for(user) -> QuerySet[Report]:
     return scope(Report.objects.all(), user).select_related("unit", "project", "received_by")
 
 
+# Conditions an action's own form meets as it runs: triage assesses the coverage and sets the difficulty
+# and the steward (tickets.services.ticket_triage), dispatch books the repair appointment
+# (ticket_dispatch). Their missing does not close the action: it is what the form is for.
+MET_BY_THE_ACTION = {
+    "triage": (conditions.coverage_assessed, conditions.difficulty_set, conditions.steward_assigned),
+    "dispatch": (conditions.appointment_set,),
+}
+
+
 def ticket_actions(ticket: Ticket, user) -> list[Action]:
     """Transitions possible from the ticket's state that the user's role holds.
 
-    Each is enabled only when its conditions hold; otherwise ``reasons`` lists
-    the conditions still missing, to show beside the disabled button.
+    Each is enabled only when its conditions hold (but those its own form meets, ``MET_BY_THE_ACTION``);
+    otherwise ``reasons`` lists the conditions still missing, to show beside the disabled button.
     """
     if ticket.state in (State.ARCHIVED, State.REFERRED, State.CANCELLED):
         return []
@@ -61,7 +71,8 @@ def ticket_actions(ticket: Ticket, user) -> list[Action]:
         transition = meta.get_transition(ticket.state)
         if transition is None or not meta.has_transition_perm(ticket, ticket.state, user):
             continue
-        reasons = unmet_conditions(ticket, name)
+        met_here = {str(cond.label) for cond in MET_BY_THE_ACTION.get(name, ())}
+        reasons = [reason for reason in unmet_conditions(ticket, name) if reason not in met_here]
         actions.append(Action(name, action_label(name), not reasons, reasons))
     return actions
 

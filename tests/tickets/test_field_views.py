@@ -397,6 +397,24 @@ def test_joint_signoff_needs_two_different_people_and_gm_for_major(client, world
     assert fresh(ticket).state == State.CALLBACK
 
 
+def test_a_workspace_page_action_opens_when_only_what_its_page_does_is_missing(client, world, settings):
+    """Dispatch books the appointment on its page: without a plan the link is closed and says why
+    ("not yet, first: …", in words that read as a requirement in Chinese); with one it opens."""
+    settings.LANGUAGE_CODE = "zh-hans"
+    ticket = advance(world, new_ticket(world), State.DISPATCH)  # general, no plan yet
+    client.force_login(world.users["steward"])
+    dispatch_page = url("field_dispatch", ticket.number)
+    html = client.get(url("field_workspace", ticket.number)).content.decode()
+    assert f'href="{dispatch_page}"' not in html and 'aria-disabled="true"' in html
+    why = html[html.index('id="why-dispatch"') : html.index("</p>", html.index('id="why-dispatch"'))]
+    assert "暂不可操作，需先满足：" in why and "已编制维修方案" in why and "已预约维修时间" not in why
+    s.plan_submit(
+        ticket=ticket, by=world.users["steward"], cause="防水层破损", method="重做防水", materials=["防水涂料"]
+    )
+    html = client.get(url("field_workspace", ticket.number)).content.decode()
+    assert f'href="{dispatch_page}"' in html and "暂不可操作" not in html
+
+
 def test_workspace_shows_actions_and_hides_the_phone_from_others(client, world):
     ticket = advance(world, new_ticket(world), State.DISPATCH)
     client.force_login(world.users["steward"])

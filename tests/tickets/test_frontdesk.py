@@ -408,6 +408,27 @@ def test_steward_triages_from_the_ticket_page(client, world):
     assert ticket.state == State.DISPATCH and ticket.steward == world.users["steward"]
 
 
+def action_item(html: str, name: str) -> str:
+    start = html.index(f'data-action="{name}"')
+    return html[start : html.index("</li>", start)]
+
+
+def test_triage_and_dispatch_are_open_where_their_own_forms_meet_their_conditions(client, world):
+    """The triage form sets the difficulty and the steward, the dispatch form books the appointment: what
+    they set does not disable them (tickets.selectors.MET_BY_THE_ACTION); a missing plan does."""
+    ticket = new_report(world).tickets.get()
+    login(client, world, "steward")
+    triage = action_item(client.get(ticket.get_absolute_url()).content.decode(), "triage")
+    assert 'name="difficulty"' in triage and 'name="steward"' in triage and "disabled" not in triage
+    simple = advance(world, new_report(world).tickets.get(), State.DISPATCH, difficulty="simple")
+    dispatch = action_item(client.get(simple.get_absolute_url()).content.decode(), "dispatch")
+    assert 'name="scheduled_at"' in dispatch and "disabled" not in dispatch
+    general = advance(world, new_report(world).tickets.get(), State.DISPATCH)  # no repair plan yet
+    dispatch = action_item(client.get(general.get_absolute_url()).content.decode(), "dispatch")
+    assert "disabled" in dispatch and "a repair plan is written" in dispatch
+    assert "appointment" not in dispatch and 'name="scheduled_at"' not in dispatch
+
+
 @pytest.mark.parametrize(
     "data",
     [
