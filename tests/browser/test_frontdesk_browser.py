@@ -1,15 +1,19 @@
 """The front desk and owner pages in a real Chromium at 1366×768, screenshots saved as artifacts."""
 
+import datetime as dt
 import re
 import shutil
 import subprocess
 
 import pytest
 from django.core.cache import cache
+from django.utils import timezone
 from PIL import Image
 
 from tests.factories import category
 from tests.tickets.conftest import new_report, world  # noqa: F401  (the shared world fixture)
+from tests.tickets.lifecycle import advance
+from tickets.models import State, Ticket
 
 from .conftest import login, screenshot
 
@@ -157,3 +161,23 @@ def test_owner_reports_online_from_a_phone(page, live_server, world):  # noqa: F
     number = page.inner_text("#report-number").strip()
     assert world.project.reports.get(number=number).channel == "web"
     screenshot(page, "owner-web-report-sent-mobile")
+
+
+def test_front_desk_books_a_simple_job_from_its_queue(page, live_server, world):  # noqa: F811
+    """To-book queue → "Book a worker" → the ticket page's dispatch form (contractor preselected, the
+    appointment to choose) → the job is in repair. The button used to wait for the appointment its own
+    form books, so the page showed no form."""
+    ticket = advance(world, new_report(world).tickets.get(), State.DISPATCH, difficulty="simple")
+    login(page, live_server, "front_desk")
+    page.goto(f"{live_server.url}/frontdesk/queues/to-book/")
+    page.locator(f"tr[data-ticket='{ticket.number}'] a.button.primary").click()
+    page.wait_for_url(re.compile(rf"/tickets/{ticket.number}/"))
+    form = page.locator("li[data-action='dispatch'] form")
+    assert form.locator("select[name='contractor']").input_value() == str(ticket.liable_contractor_id)
+    when = timezone.localtime(timezone.now() + dt.timedelta(days=1)).strftime("%Y-%m-%dT10:00")
+    form.locator("input[name='scheduled_at']").fill(when)
+    screenshot(page, "ticket-book-simple-job")
+    form.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+    page.wait_for_function("() => !document.querySelector(\"li[data-action='dispatch']\")")
+    assert Ticket.objects.get(pk=ticket.pk).state == State.REPAIR
