@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from warranty.scoping import scope
 
@@ -56,6 +57,47 @@ MET_BY_THE_ACTION = {
 }
 
 
+# Actions that assess the coverage as they run when nobody has yet (ticket_triage, ticket_refer): their
+# conditions ("out of the owner's warranty", "ours to repair") are judged on the assessment they would store.
+ASSESS_COVERAGE = {"triage", "refer"}
+
+
+class _CoveragePreview:
+    """The ticket as an action that assesses its coverage would see it; reads everything else from the ticket."""
+
+    def __init__(self, ticket: Ticket, **coverage):
+        self._ticket = ticket
+        self.__dict__.update(coverage)
+
+    def __getattr__(self, name):
+        return getattr(self._ticket, name)
+
+
+def coverage_assessment(ticket: Ticket):
+    """The coverage an assessment of ``ticket`` now would give (nothing saved); None if no warranty period applies."""
+    from warranty.coverage import NoWarrantyPeriod, assess_coverage
+
+    try:
+        return assess_coverage(
+            unit=ticket.unit, category=ticket.category, reported_on=timezone.localdate(ticket.report.received_at)
+        )
+    except NoWarrantyPeriod:
+        return None
+
+
+def coverage_preview(ticket: Ticket):
+    """``ticket`` with the coverage its triage or referral would assess; as it is if assessed already or if
+    no warranty period applies (the action then says so itself)."""
+    if ticket.coverage_assessed_at is not None:
+        return ticket
+    result = coverage_assessment(ticket)
+    if result is None:
+        return ticket
+    return _CoveragePreview(
+        ticket, coverage_assessed_at=timezone.now(), in_owner_warranty=result.in_owner_warranty, payer=result.payer
+    )
+
+
 def ticket_actions(ticket: Ticket, user) -> list[Action]:
     """Transitions possible from the ticket's state that the user's role holds.
 
@@ -65,14 +107,18 @@ def ticket_actions(ticket: Ticket, user) -> list[Action]:
     if ticket.state in (State.ARCHIVED, State.REFERRED, State.CANCELLED):
         return []
     actions = []
+    preview = None
     for name in ACTIONS:
         method = getattr(ticket, name)
         meta = method._django_fsm
         transition = meta.get_transition(ticket.state)
         if transition is None or not meta.has_transition_perm(ticket, ticket.state, user):
             continue
+        judged = ticket
+        if name in ASSESS_COVERAGE:
+            preview = judged = preview or coverage_preview(ticket)
         met_here = {str(cond.label) for cond in MET_BY_THE_ACTION.get(name, ())}
-        reasons = [reason for reason in unmet_conditions(ticket, name) if reason not in met_here]
+        reasons = [reason for reason in unmet_conditions(judged, name) if reason not in met_here]
         actions.append(Action(name, action_label(name), not reasons, reasons))
     return actions
 

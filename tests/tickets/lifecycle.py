@@ -1,5 +1,10 @@
 """Drive a ticket along the standard path with services only (shared by the lifecycle tests)."""
 
+import datetime as dt
+
+from django.utils import timezone
+
+from tests.factories import UnitFactory, category
 from tickets import services as s
 from tickets.models import Appointment, SignOff, State, Ticket
 
@@ -86,3 +91,19 @@ def contractor_user(world, contractor):
 
     user = contractor.users.first()
     return user or UserFactory(role="contractor", contractor=contractor)
+
+
+def out_of_warranty_ticket(world):
+    """A civil defect in a unit handed over three years ago: outside the 2-year owner warranty."""
+    unit = UnitFactory(
+        building=world.unit.building, number="3-2-0901", handover_date=timezone.localdate() - dt.timedelta(days=3 * 365)
+    )
+    world.unit, saved = unit, world.unit
+    try:
+        ticket = new_ticket(
+            world, defects=[s.DefectInput(location="living_room", category=category("civil"), description="墙面开裂")]
+        )
+    finally:
+        world.unit = saved
+    s.ticket_confirm(ticket=ticket, by=world.users["front_desk"])
+    return fresh(ticket)

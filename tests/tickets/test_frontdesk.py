@@ -24,7 +24,7 @@ from tickets.models import Attachment, Location, Report, State, Ticket
 from tickets.services import DefectInput, report_create
 
 from .conftest import jpeg_upload, new_report
-from .lifecycle import advance
+from .lifecycle import advance, out_of_warranty_ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -427,6 +427,21 @@ def test_triage_and_dispatch_are_open_where_their_own_forms_meet_their_condition
     dispatch = action_item(client.get(general.get_absolute_url()).content.decode(), "dispatch")
     assert "disabled" in dispatch and "a repair plan is written" in dispatch
     assert "appointment" not in dispatch and 'name="scheduled_at"' not in dispatch
+
+
+def test_referral_is_judged_on_the_coverage_it_would_assess(client, world):
+    """Refer assesses the coverage itself (as triage does): out of the owner's warranty it is open before
+    anyone stored an assessment; in warranty it is closed for that reason alone."""
+    login(client, world, "director")
+    out = out_of_warranty_ticket(world)
+    assert out.coverage_assessed_at is None
+    refer = action_item(client.get(out.get_absolute_url()).content.decode(), "refer")
+    assert "disabled" not in refer and 'name="note"' in refer
+    client.post(reverse("tickets:ticket_action", args=[out.number, "refer"]), {"note": "转物业"})
+    assert Ticket.objects.get(pk=out.pk).state == State.REFERRED
+    inside = new_report(world).tickets.get()
+    refer = action_item(client.get(inside.get_absolute_url()).content.decode(), "refer")
+    assert "disabled" in refer and "out of the owner&#x27;s warranty" in refer and "coverage" not in refer
 
 
 @pytest.mark.parametrize(

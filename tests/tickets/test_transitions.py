@@ -1,21 +1,18 @@
 """Every transition: allowed, refused from a wrong state, refused for each role without the permission,
 refused with the condition's readable name, and written to history and the timeline."""
 
-import datetime as dt
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
 from django.db import transaction
-from django.utils import timezone
 
-from tests.factories import UnitFactory, category
 from tickets import services as s
 from tickets.models import SignOff, State, Ticket, TimelineEvent
 
 from .conftest import ROLES, in_future
-from .lifecycle import advance, fresh, new_ticket
+from .lifecycle import advance, fresh, new_ticket, out_of_warranty_ticket
 
 GRANTS = importlib.import_module("tickets.migrations.0002_role_permissions").GRANTS
 
@@ -26,22 +23,6 @@ def dispatch(world, t, u):
 
 def decline(world, t, u):
     return s.notice_decline(notice=t.notices.last(), by=u, reason="人手不足")
-
-
-def out_of_warranty_ticket(world):
-    """A civil defect in a unit handed over three years ago: outside the 2-year owner warranty."""
-    unit = UnitFactory(
-        building=world.unit.building, number="3-2-0901", handover_date=timezone.localdate() - dt.timedelta(days=3 * 365)
-    )
-    world.unit, saved = unit, world.unit
-    try:
-        ticket = new_ticket(
-            world, defects=[s.DefectInput(location="living_room", category=category("civil"), description="墙面开裂")]
-        )
-    finally:
-        world.unit = saved
-    s.ticket_confirm(ticket=ticket, by=world.users["front_desk"])
-    return fresh(ticket)
 
 
 @dataclass

@@ -18,7 +18,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from warranty.coverage import NoWarrantyPeriod, assess_coverage
 from warranty.roles import Role
 from warranty.scoping import is_contractor, scope
 from warranty.selectors import current_primary_owner
@@ -36,7 +35,7 @@ from ..models import (
     Ticket,
     WorkLog,
 )
-from ..selectors import action_label, ticket_actions, tickets_for
+from ..selectors import action_label, coverage_assessment, ticket_actions, tickets_for
 from .common import serve_attachment
 
 FIELD_ROLES = (Role.STEWARD, Role.DIRECTOR, Role.ENGINEER, Role.CUSTOMER_SERVICE, Role.PROJECT_GM, Role.FRONT_DESK)
@@ -290,15 +289,6 @@ def workspace(request, number):
 # --- triage --------------------------------------------------------------------------------
 
 
-def coverage_preview(ticket: Ticket):
-    try:
-        return assess_coverage(
-            unit=ticket.unit, category=ticket.category, reported_on=timezone.localdate(ticket.report.received_at)
-        )
-    except NoWarrantyPeriod:
-        return None
-
-
 @staff_only
 def triage(request, number):
     """Coverage with its reason and dates, the difficulty and the one responsible steward."""
@@ -327,7 +317,7 @@ def triage(request, number):
     return render_field(
         request,
         "tickets/field/triage.html",
-        {"ticket": ticket, "form": form, "coverage": coverage_preview(ticket), "draft": key},
+        {"ticket": ticket, "form": form, "coverage": coverage_assessment(ticket), "draft": key},
         status=status,
     )
 
