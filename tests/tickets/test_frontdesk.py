@@ -22,6 +22,7 @@ from tests.factories import (
 )
 from tickets.models import Attachment, Location, Report, State, Ticket
 from tickets.services import DefectInput, report_create
+from warranty.models import DefectCategory
 
 from .conftest import jpeg_upload, new_report
 from .lifecycle import advance, out_of_warranty_ticket
@@ -442,6 +443,21 @@ def test_referral_is_judged_on_the_coverage_it_would_assess(client, world):
     inside = new_report(world).tickets.get()
     refer = action_item(client.get(inside.get_absolute_url()).content.decode(), "refer")
     assert "disabled" in refer and "out of the owner&#x27;s warranty" in refer and "coverage" not in refer
+
+
+@pytest.mark.parametrize("action", ["triage", "refer"])
+def test_a_category_without_a_warranty_period_is_refused_in_words(client, world, action):
+    """Triage and referral assess the coverage; a category nobody gave a period is a message, not a 500."""
+    orphan = DefectCategory.objects.create(code="orphan", name_zh="无期限类别", trade=category("civil").trade)
+    ticket = new_report(
+        world, defects=[DefectInput(location=Location.LIVING_ROOM, category=orphan, description="说不清的问题")]
+    ).tickets.get()
+    login(client, world, "director")
+    data = {"difficulty": "general", "steward": str(world.users["steward"].pk), "note": "转物业"}
+    response = client.post(reverse("tickets:ticket_action", args=[ticket.number, action]), data, follow=True)
+    assert response.status_code == 200
+    assert Ticket.objects.get(pk=ticket.pk).state == State.TRIAGE
+    assert any("has no warranty period" in str(m) for m in response.context["messages"])
 
 
 @pytest.mark.parametrize(

@@ -130,7 +130,6 @@ def ticket_resolve_by_phone(*, ticket: Ticket, by, note: str) -> Ticket:
 
 def ticket_triage(*, ticket: Ticket, by, difficulty: str, steward, engineer=None, note: str = "") -> Ticket:
     """Triage → dispatch: store the coverage result, the difficulty and the one responsible steward."""
-    from warranty.coverage import assess_coverage
 
     if difficulty and difficulty not in Difficulty.values:
         raise ServiceError(_("Choose simple, general or complex."), field="difficulty")
@@ -142,12 +141,7 @@ def ticket_triage(*, ticket: Ticket, by, difficulty: str, steward, engineer=None
         raise ServiceError(_("Choose a warranty engineer."), field="engineer")
 
     def before(locked: Ticket) -> None:
-        apply_coverage(
-            locked,
-            assess_coverage(
-                unit=locked.unit, category=locked.category, reported_on=timezone.localdate(locked.report.received_at)
-            ),
-        )
+        apply_coverage(locked, _assess(locked))
         locked.difficulty = difficulty
         locked.steward = steward
         locked.engineer = engineer
@@ -158,6 +152,21 @@ def ticket_triage(*, ticket: Ticket, by, difficulty: str, steward, engineer=None
             notify.queue_role("complex_ticket", ticket=locked, role=Role.DIRECTOR)
 
     return run_transition(ticket, by=by, name="triage", note=note, before=before, after=after)
+
+
+def _assess(ticket: Ticket):
+    """The ticket's coverage now; a refusal the user can act on when its category has no warranty period."""
+    from warranty.coverage import NoWarrantyPeriod, assess_coverage
+
+    try:
+        return assess_coverage(
+            unit=ticket.unit, category=ticket.category, reported_on=timezone.localdate(ticket.report.received_at)
+        )
+    except NoWarrantyPeriod as exc:
+        raise ServiceError(
+            _("The category %(category)s has no warranty period: the project department sets one in the admin.")
+            % {"category": ticket.category}
+        ) from exc
 
 
 def apply_coverage(ticket: Ticket, result) -> None:
@@ -176,20 +185,12 @@ def apply_coverage(ticket: Ticket, result) -> None:
 
 def ticket_refer(*, ticket: Ticket, by, note: str) -> Ticket:
     """Triage → referred: out of the owner's warranty, sent to property management or a supplier."""
-    from warranty.coverage import assess_coverage
 
     note = _require(note)
 
     def before(locked: Ticket) -> None:
         if locked.coverage_assessed_at is None:
-            apply_coverage(
-                locked,
-                assess_coverage(
-                    unit=locked.unit,
-                    category=locked.category,
-                    reported_on=timezone.localdate(locked.report.received_at),
-                ),
-            )
+            apply_coverage(locked, _assess(locked))
 
     return run_transition(ticket, by=by, name="refer", note=note, before=before, kwargs={"note": note})
 
