@@ -130,7 +130,7 @@ class CallbackAttempt(models.Model):
         indexes = [models.Index(fields=["at"], name="callback_attempt_at")]  # the daily report's calls of a day
 
     def __str__(self):
-        return f"{self.callback_id} {self.at:%Y-%m-%d %H:%M}"
+        return f"{self.callback_id} {timezone.localtime(self.at):%Y-%m-%d %H:%M}"
 
 
 class FollowUpCase(models.Model):
@@ -304,7 +304,7 @@ class DossierAccess(models.Model):
         ordering = ["-at", "-id"]
 
     def __str__(self):
-        return f"{self.ticket_id} {self.user_id} {self.at:%Y-%m-%d %H:%M}"
+        return f"{self.ticket_id} {self.user_id} {timezone.localtime(self.at):%Y-%m-%d %H:%M}"
 
 
 class SurveyCampaign(models.Model):

@@ -444,7 +444,7 @@ class TimelineEvent(ChoiceLabels, models.Model):
         indexes = [models.Index(fields=["ticket", "at"])]
 
     def __str__(self):
-        return f"{self.ticket_id} {self.verb} {self.at:%Y-%m-%d %H:%M}"
+        return f"{self.ticket_id} {self.verb} {timezone.localtime(self.at):%Y-%m-%d %H:%M}"
 
     @property
     def label(self) -> str:
@@ -492,7 +492,7 @@ class ContactAttempt(ChoiceLabels, models.Model):
         indexes = [models.Index(fields=["report", "purpose"])]
 
     def __str__(self):
-        return f"{self.get_purpose_display()} {self.at:%Y-%m-%d %H:%M}"
+        return f"{self.get_purpose_display()} {timezone.localtime(self.at):%Y-%m-%d %H:%M}"
 
 
 class Appointment(ChoiceLabels, models.Model):
@@ -526,7 +526,7 @@ class Appointment(ChoiceLabels, models.Model):
         indexes = [models.Index(fields=["scheduled_at"])]
 
     def __str__(self):
-        return f"{self.get_kind_display()} {self.scheduled_at:%Y-%m-%d %H:%M}"
+        return f"{self.get_kind_display()} {timezone.localtime(self.scheduled_at):%Y-%m-%d %H:%M}"
 
     @property
     def is_late(self) -> bool:
@@ -577,7 +577,7 @@ class RepairPlan(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.ticket_id} plan {self.written_at:%Y-%m-%d}"
+        return f"{self.ticket_id} plan {timezone.localtime(self.written_at):%Y-%m-%d}"
 
 
 class DispatchNotice(ChoiceLabels, models.Model):
@@ -651,7 +651,7 @@ class WorkLog(models.Model):
         ordering = ["at", "id"]
 
     def __str__(self):
-        return f"{self.get_kind_display()} {self.at:%Y-%m-%d %H:%M}"
+        return f"{self.get_kind_display()} {timezone.localtime(self.at):%Y-%m-%d %H:%M}"
 
 
 class OwnerConsent(models.Model):
@@ -686,7 +686,7 @@ class OwnerConsent(models.Model):
         ordering = ["at", "id"]
 
     def __str__(self):
-        return f"{self.get_subject_display()} {self.at:%Y-%m-%d}"
+        return f"{self.get_subject_display()} {timezone.localtime(self.at):%Y-%m-%d}"
 
 
 class SignOff(ChoiceLabels, models.Model):
@@ -781,7 +781,7 @@ class AttachmentAccess(models.Model):
         indexes = [models.Index(fields=["attachment", "-at"])]
 
     def __str__(self):
-        return f"{self.attachment_id} {self.user_id} {self.at:%Y-%m-%d %H:%M}"
+        return f"{self.attachment_id} {self.user_id} {timezone.localtime(self.at):%Y-%m-%d %H:%M}"
 
 
 class OutboxMessage(models.Model):
@@ -1057,7 +1057,7 @@ class SlaClock(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_code_display()} → {self.due_at:%Y-%m-%d %H:%M}"
+        return f"{self.get_code_display()} → {timezone.localtime(self.due_at):%Y-%m-%d %H:%M}"
 
     @property
     def is_running(self) -> bool:

@@ -426,3 +426,12 @@ def test_workspace_shows_actions_and_hides_the_phone_from_others(client, world):
     assert phone_digits(world) not in html
     client.force_login(world.users["outsider"])
     assert client.get(url("field_workspace", ticket.number)).status_code == 404
+
+
+def test_records_name_themselves_in_local_time(world):
+    """An appointment booked for 15:00 in Shanghai (07:00 UTC) is "15:00" wherever it is named (the
+    owner-absent page's heading showed 07:00)."""
+    ticket = advance(world, new_ticket(world), State.DISPATCH)
+    when = dt.datetime(2030, 5, 6, 7, 0, tzinfo=dt.UTC)
+    appointment = Appointment(ticket=ticket, kind=Appointment.Kind.SURVEY, scheduled_at=when)
+    assert str(appointment).endswith("2030-05-06 15:00")
