@@ -7,9 +7,13 @@ the ticket and its records and change nothing.
 from django.utils.translation import gettext_lazy as _
 
 
-def condition(label):
+def condition(label, where: str = ""):
+    """``label``: the condition in words; ``where``: the staff page (a URL name taking the ticket's number)
+    on which it is met, linked beside a closed action; "" when it is met elsewhere (the contractor's page)."""
+
     def decorate(fn):
         fn.label = label
+        fn.where = where
         return fn
 
     return decorate
@@ -19,17 +23,17 @@ def _latest(qs):
     return qs.order_by("-pk").first()
 
 
-@condition(_("the coverage has been assessed"))
+@condition(_("the coverage has been assessed"), where="tickets:field_triage")
 def coverage_assessed(ticket) -> bool:
     return ticket.coverage_assessed_at is not None
 
 
-@condition(_("the difficulty is set"))
+@condition(_("the difficulty is set"), where="tickets:field_triage")
 def difficulty_set(ticket) -> bool:
     return bool(ticket.difficulty)
 
 
-@condition(_("a steward is assigned"))
+@condition(_("a steward is assigned"), where="tickets:field_triage")
 def steward_assigned(ticket) -> bool:
     return ticket.steward_id is not None
 
@@ -44,14 +48,14 @@ def out_of_owner_warranty(ticket) -> bool:
     return ticket.in_owner_warranty is False
 
 
-@condition(_("a repair plan is written (general and complex defects)"))
+@condition(_("a repair plan is written (general and complex defects)"), where="tickets:field_plan")
 def plan_ready(ticket) -> bool:
     if ticket.difficulty == "simple":
         return True
     return ticket.plans.exists()
 
 
-@condition(_("the complex plan is approved by the director"))
+@condition(_("the complex plan is approved by the director"), where="tickets:field_plan")
 def complex_plan_approved(ticket) -> bool:
     if ticket.difficulty != "complex":
         return True
@@ -59,14 +63,14 @@ def complex_plan_approved(ticket) -> bool:
     return plan is not None and plan.approved_by_id is not None
 
 
-@condition(_("the owner consented to the quote (paid repair)"))
+@condition(_("the owner consented to the quote (paid repair)"), where="tickets:field_consent")
 def quote_consented(ticket) -> bool:
     if ticket.payer != "owner":
         return True
     return ticket.consents.filter(subject="quote", consented=True).exists()
 
 
-@condition(_("a repair appointment is set"))
+@condition(_("a repair appointment is set"), where="tickets:field_dispatch")
 def appointment_set(ticket) -> bool:
     return ticket.appointments.filter(kind="repair", outcome="").exists()
 
@@ -83,7 +87,7 @@ def notice_accepted(ticket) -> bool:
     return notice is not None and notice.status == "accepted"
 
 
-@condition(_("arrival on site is recorded"))
+@condition(_("arrival on site is recorded"), where="tickets:field_workspace")
 def arrival_recorded(ticket) -> bool:
     return ticket.appointments.filter(kind="repair", arrived_at__isnull=False).exists()
 
@@ -92,13 +96,13 @@ def _signoffs(ticket):
     return ticket.signoffs.filter(round=ticket.signoff_round)
 
 
-@condition(_("the steward re-inspected the repair and it passed"))
+@condition(_("the steward re-inspected the repair and it passed"), where="tickets:field_signoff")
 def reinspected(ticket) -> bool:
     latest = _latest(_signoffs(ticket).filter(kind="reinspection"))
     return latest is not None and latest.passed
 
 
-@condition(_("the owner signed, or the director and customer service signed jointly"))
+@condition(_("the owner signed, or the director and customer service signed jointly"), where="tickets:field_signoff")
 def signed_by_owner_or_jointly(ticket) -> bool:
     kinds = {}
     for kind, by_id, passed in _signoffs(ticket).values_list("kind", "by_id", "passed"):
@@ -110,7 +114,7 @@ def signed_by_owner_or_jointly(ticket) -> bool:
     return any(d != s for d in directors for s in cs)
 
 
-@condition(_("a major ticket has the project GM's approval"))
+@condition(_("a major ticket has the project GM's approval"), where="tickets:field_signoff")
 def major_approved_by_gm(ticket) -> bool:
     if not ticket.is_major:
         return True

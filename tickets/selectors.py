@@ -6,11 +6,13 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from warranty.reversing import reverse_cached
+from warranty.roles import Role
 from warranty.scoping import scope
 
 from . import conditions
 from .models import Escalation, OwnerConsent, Report, SignOff, State, Ticket, WorkLog
-from .services.lifecycle import unmet_conditions
+from .services.lifecycle import unmet
 
 # The transitions in the order a user meets them, with their buttons' labels.
 ACTIONS = [
@@ -35,6 +37,12 @@ class Action:
     label: str
     enabled: bool
     reasons: list[str] = field(default_factory=list)
+    # (reason, the page where it is met or "") for the user: the reasons as links where the user can act
+    steps: list[tuple[str, str]] = field(default_factory=list)
+
+
+# Staff who work on the tablet pages (tickets.views.field), where most conditions are met.
+FIELD_ROLES = (Role.STEWARD, Role.DIRECTOR, Role.ENGINEER, Role.CUSTOMER_SERVICE, Role.PROJECT_GM, Role.FRONT_DESK)
 
 
 def tickets_for(user) -> QuerySet[Ticket]:
@@ -108,6 +116,7 @@ def ticket_actions(ticket: Ticket, user) -> list[Action]:
         return []
     actions = []
     preview = None
+    on_field_pages = user.is_superuser or user.has_role(*FIELD_ROLES)
     for name in ACTIONS:
         method = getattr(ticket, name)
         meta = method._django_fsm
@@ -117,9 +126,13 @@ def ticket_actions(ticket: Ticket, user) -> list[Action]:
         judged = ticket
         if name in ASSESS_COVERAGE:
             preview = judged = preview or coverage_preview(ticket)
-        met_here = {str(cond.label) for cond in MET_BY_THE_ACTION.get(name, ())}
-        reasons = [reason for reason in unmet_conditions(judged, name) if reason not in met_here]
-        actions.append(Action(name, action_label(name), not reasons, reasons))
+        missing = [cond for cond in unmet(judged, name) if cond not in MET_BY_THE_ACTION.get(name, ())]
+        reasons = [str(cond.label) for cond in missing]
+        steps = [
+            (str(cond.label), reverse_cached(cond.where, ticket.number) if cond.where and on_field_pages else "")
+            for cond in missing
+        ]
+        actions.append(Action(name, action_label(name), not reasons, reasons, steps))
     return actions
 
 

@@ -5,6 +5,7 @@ import io
 import re
 import shutil
 import subprocess
+from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -20,6 +21,7 @@ from tests.factories import (
     UserFactory,
     category,
 )
+from tickets import services as s
 from tickets.models import Attachment, Location, Report, State, Ticket
 from tickets.services import DefectInput, report_create
 from warranty.models import DefectCategory
@@ -443,6 +445,25 @@ def test_referral_is_judged_on_the_coverage_it_would_assess(client, world):
     inside = new_report(world).tickets.get()
     refer = action_item(client.get(inside.get_absolute_url()).content.decode(), "refer")
     assert "disabled" in refer and "out of the owner&#x27;s warranty" in refer and "coverage" not in refer
+
+
+def test_a_closed_action_links_what_it_needs_to_the_page_where_it_is_done(client, world):
+    """A paid simple job waits for the owner's consent to the quote: the ticket page says so and links the
+    consent page (it named the condition with no way to meet it); with the consent the booking opens."""
+    ticket = out_of_warranty_ticket(world)
+    ticket = s.ticket_triage(
+        ticket=ticket, by=world.users["steward"], difficulty="simple", steward=world.users["steward"]
+    )
+    login(client, world, "front_desk")
+    dispatch = action_item(client.get(ticket.get_absolute_url()).content.decode(), "dispatch")
+    consent_page = reverse("tickets:field_consent", args=[ticket.number])
+    assert "disabled" in dispatch and f'<a href="{consent_page}">the owner consented to the quote' in dispatch
+    assert client.get(consent_page).status_code == 200
+    s.consent_record(
+        ticket=ticket, by=world.users["front_desk"], subject="quote", what="更换窗扇", how="phone", amount=Decimal(300)
+    )
+    dispatch = action_item(client.get(ticket.get_absolute_url()).content.decode(), "dispatch")
+    assert "disabled" not in dispatch and 'name="scheduled_at"' in dispatch
 
 
 @pytest.mark.parametrize("action", ["triage", "refer"])

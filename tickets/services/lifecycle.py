@@ -25,13 +25,18 @@ from .errors import ConditionFailed, Conflict, NotAllowed, NotPermitted, OutOfSc
 from .scope import ensure_can_act
 
 
-def unmet_conditions(ticket: Ticket, name: str) -> list[str]:
-    """Labels of the conditions of transition ``name`` that the ticket does not meet now."""
+def unmet(ticket: Ticket, name: str) -> list:
+    """The conditions of transition ``name`` that the ticket does not meet now (tickets.conditions)."""
     method = getattr(ticket, name)
     transition = method._django_fsm.get_transition(ticket.state)
     if transition is None:
         return []
-    return [str(cond.label) for cond in transition.conditions if not cond(ticket)]
+    return [cond for cond in transition.conditions if not cond(ticket)]
+
+
+def unmet_conditions(ticket: Ticket, name: str) -> list[str]:
+    """Labels of the conditions of transition ``name`` that the ticket does not meet now."""
+    return [str(cond.label) for cond in unmet(ticket, name)]
 
 
 def lock(ticket: Ticket, *, expected_state: str | None = None) -> Ticket:

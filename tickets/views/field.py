@@ -35,10 +35,9 @@ from ..models import (
     Ticket,
     WorkLog,
 )
-from ..selectors import action_label, coverage_assessment, ticket_actions, tickets_for
+from ..selectors import FIELD_ROLES, action_label, coverage_assessment, ticket_actions, tickets_for
 from .common import serve_attachment
 
-FIELD_ROLES = (Role.STEWARD, Role.DIRECTOR, Role.ENGINEER, Role.CUSTOMER_SERVICE, Role.PROJECT_GM, Role.FRONT_DESK)
 DRAFT_CLEAR_KEY = "field_draft_clear"
 
 
