@@ -85,12 +85,16 @@ def coverage_assessment(ticket: Ticket):
     """The coverage an assessment of ``ticket`` now would give (nothing saved); None if no warranty period applies."""
     from warranty.coverage import NoWarrantyPeriod, assess_coverage
 
+    if "_coverage_assessment" in ticket.__dict__:  # the actions and the page of one request ask once
+        return ticket.__dict__["_coverage_assessment"]
     try:
-        return assess_coverage(
+        result = assess_coverage(
             unit=ticket.unit, category=ticket.category, reported_on=timezone.localdate(ticket.report.received_at)
         )
     except NoWarrantyPeriod:
-        return None
+        result = None
+    ticket.__dict__["_coverage_assessment"] = result
+    return result
 
 
 def coverage_preview(ticket: Ticket):

@@ -549,3 +549,13 @@ def test_attachment_downloads_are_checked_and_logged(world, client):
     b"".join(response.streaming_content)
     assert AttachmentAccess.objects.filter(attachment=attachment, user=world.users["front_desk"]).count() == 1
     assert not AttachmentAccess.objects.filter(user=world.users["outsider"]).exists()
+
+
+def test_the_ticket_page_shows_the_coverage_triage_will_store(client, world):
+    """Triaging from the ticket page, the steward sees who pays before choosing the difficulty (the tablet's
+    triage page showed it; the ticket page said "not assessed yet")."""
+    ticket = out_of_warranty_ticket(world)
+    login(client, world, "steward")
+    html = client.get(ticket.get_absolute_url()).content.decode()
+    assert "Not assessed yet; triage will store:" in html and "coverage-reason" in html
+    assert Ticket.objects.get(pk=ticket.pk).coverage_assessed_at is None  # shown, not stored

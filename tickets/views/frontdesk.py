@@ -47,7 +47,7 @@ from ..forms_frontdesk import (
 from ..models import Attachment, ContactAttempt, Difficulty, Report, Resolution, State, Ticket, TimelineEvent
 from ..pdf import pdf_response
 from ..queue_counts import cached_counts
-from ..selectors import ACTIONS, action_label, reports_for, ticket_actions
+from ..selectors import ACTIONS, action_label, coverage_assessment, reports_for, ticket_actions
 from ..selectors_frontdesk import (
     UNREACHED_LIMIT,
     first_contact_due,
@@ -660,6 +660,8 @@ def ticket_detail(request, number: str):
     if any(a.name == "triage" for a in actions):
         context["stewards"] = staff_with_role(ticket.project_id, Role.STEWARD)
         context["difficulties"] = Difficulty.choices
+        # What triage will store, shown before the difficulty is chosen (a paid repair is booked differently).
+        context["coverage"] = coverage_assessment(ticket) if ticket.coverage_assessed_at is None else None
     if any(a.name == "dispatch" for a in actions):
         context["contractors"] = _contractors_for(ticket)
     if any(a.name == "archive" for a in actions):
