@@ -397,6 +397,20 @@ def test_joint_signoff_needs_two_different_people_and_gm_for_major(client, world
     assert fresh(ticket).state == State.CALLBACK
 
 
+def test_a_joint_signature_is_given_once_a_round(client, world):
+    """After signing as director the button is gone, and a second post (another tab) is refused: the
+    second click used to add a second "director signed" row."""
+    ticket = advance(world, new_ticket(world), State.SIGNOFF)
+    s.signoff_record(ticket=ticket, by=world.users["steward"], kind=SignOff.Kind.REINSPECTION)
+    client.force_login(world.users["director"])
+    assert 'value="director"' in client.get(url("field_signoff", ticket.number)).content.decode()
+    assert client.post(url("field_joint_signoff", ticket.number), {"as": "director"}).status_code == 302
+    assert 'value="director"' not in client.get(url("field_signoff", ticket.number)).content.decode()
+    again = client.post(url("field_joint_signoff", ticket.number), {"as": "director"})
+    assert again.status_code == 409 and "signed already" in again.content.decode()
+    assert ticket.signoffs.filter(kind=SignOff.Kind.JOINT_DIRECTOR).count() == 1
+
+
 def test_a_workspace_page_action_opens_when_only_what_its_page_does_is_missing(client, world, settings):
     """Dispatch books the appointment on its page: without a plan the link is closed and says why
     ("not yet, first: …", in words that read as a requirement in Chinese); with one it opens."""

@@ -28,7 +28,7 @@ from ..models import (
     Ticket,
     WorkLog,
 )
-from .errors import NotAllowed, NotPermitted, ReadOnly, ServiceError
+from .errors import Conflict, NotAllowed, NotPermitted, ReadOnly, ServiceError
 from .lifecycle import lock, run_transition, timeline
 from .scope import ensure_can_act
 
@@ -466,6 +466,10 @@ SIGNOFF_RULES = {
 }
 
 
+# Signatures that stand for a role, once each per sign-off round (a second click added a second row).
+ONCE_A_ROUND = (SignOff.Kind.JOINT_DIRECTOR, SignOff.Kind.JOINT_CS, SignOff.Kind.GM_APPROVAL)
+
+
 @transaction.atomic
 def signoff_record(
     *,
@@ -493,6 +497,8 @@ def signoff_record(
         if not signature_png:
             raise ServiceError(_("The signature is empty. Please sign in the box."), field="signature")
         signature = check_signature_png(signature_png)
+    if kind in ONCE_A_ROUND and locked.signoffs.filter(round=locked.signoff_round, kind=kind, passed=True).exists():
+        raise Conflict(_("%(kind)s is signed already in this round.") % {"kind": SignOff.Kind(kind).label})
     if kind in (SignOff.Kind.JOINT_DIRECTOR, SignOff.Kind.JOINT_CS):
         other = SignOff.Kind.JOINT_CS if kind == SignOff.Kind.JOINT_DIRECTOR else SignOff.Kind.JOINT_DIRECTOR
         if locked.signoffs.filter(round=locked.signoff_round, kind=other, by=by).exists():

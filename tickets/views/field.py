@@ -636,6 +636,7 @@ def _signoff_context(request, ticket: Ticket, **forms) -> dict:
     user = request.user
     current = list(ticket.signoffs.filter(round=ticket.signoff_round).select_related("by"))
     contact = owner_contact(user, ticket)
+    signed = {so.kind for so in current if so.passed}  # the once-a-round signatures are not offered again
     context = {
         "ticket": ticket,
         "signoffs": current,
@@ -647,9 +648,12 @@ def _signoff_context(request, ticket: Ticket, **forms) -> dict:
         "return_form": forms.get("return_form") or f.NoteForm(),
         "can_reinspect": user.is_superuser or user.has_role(Role.STEWARD, Role.DIRECTOR, Role.ENGINEER),
         "can_owner": user.is_superuser or user.has_role(Role.STEWARD, Role.DIRECTOR),
-        "can_joint_director": user.has_perm("tickets.sign_jointly_director"),
-        "can_joint_cs": user.has_perm("tickets.sign_jointly_cs"),
-        "can_gm": user.has_perm("tickets.approve_major_closure") and ticket.is_major,
+        "can_joint_director": user.has_perm("tickets.sign_jointly_director")
+        and SignOff.Kind.JOINT_DIRECTOR not in signed,
+        "can_joint_cs": user.has_perm("tickets.sign_jointly_cs") and SignOff.Kind.JOINT_CS not in signed,
+        "can_gm": user.has_perm("tickets.approve_major_closure")
+        and ticket.is_major
+        and SignOff.Kind.GM_APPROVAL not in signed,
         "actions": {a.name: a for a in ticket_actions(ticket, user)},
         "checklist_labels": dict(f.CHECKLIST),
         "draft_owner": draft_key("owner-signoff", ticket),
@@ -684,7 +688,10 @@ def _record_signoff(request, ticket, *, form_name, form, kind, draft="", **kwarg
     except s.ServiceError as error:
         if error.status == 404:
             raise Http404 from error
-        f.add_service_error(form, error)
+        if error.status == 409:  # signed already (another tab, a second click): the form is no longer shown
+            messages.error(request, str(error))
+        else:
+            f.add_service_error(form, error)
         context = _signoff_context(request, ticket, **{form_name: form})
         return render_field(request, "tickets/field/signoff.html", context, status=status_for(error))
     done(request, _("Signed: %(kind)s.") % {"kind": SignOff.Kind(kind).label}, draft)
