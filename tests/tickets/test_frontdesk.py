@@ -26,7 +26,7 @@ from tickets.models import Attachment, Location, Report, State, Ticket
 from tickets.services import DefectInput, report_create
 from warranty.models import DefectCategory
 
-from .conftest import jpeg_upload, new_report
+from .conftest import in_future, jpeg_upload, new_report
 from .lifecycle import advance, out_of_warranty_ticket
 
 pytestmark = pytest.mark.django_db
@@ -559,3 +559,20 @@ def test_the_ticket_page_shows_the_coverage_triage_will_store(client, world):
     html = client.get(ticket.get_absolute_url()).content.decode()
     assert "Not assessed yet; triage will store:" in html and "coverage-reason" in html
     assert Ticket.objects.get(pk=ticket.pk).coverage_assessed_at is None  # shown, not stored
+
+
+def test_a_contractor_whose_liability_ended_needs_no_reason_to_be_passed_over(client, world):
+    """A paid repair (the owner's warranty and the contractor's liability both over): the front desk books
+    any contractor without "a reason for choosing another than the liable one"."""
+    ticket = out_of_warranty_ticket(world)
+    ticket = s.ticket_triage(
+        ticket=ticket, by=world.users["steward"], difficulty="simple", steward=world.users["steward"]
+    )
+    assert ticket.payer == "owner" and ticket.liable_contractor_id is not None
+    s.consent_record(
+        ticket=ticket, by=world.users["front_desk"], subject="quote", what="修补墙面", how="phone", amount=Decimal(200)
+    )
+    other = world.third_party if ticket.liable_contractor_id != world.third_party.pk else world.general
+    s.ticket_dispatch(ticket=ticket, by=world.users["front_desk"], contractor=other, scheduled_at=in_future())
+    ticket = Ticket.objects.get(pk=ticket.pk)
+    assert ticket.state == State.REPAIR and ticket.repairing_contractor == other

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from warranty.coverage import Payer
 from warranty.roles import Role
 from warranty.scoping import is_contractor
 
@@ -241,7 +242,8 @@ def ticket_dispatch(
 ) -> DispatchNotice:
     """Dispatch → repair: a numbered F02 notice to the contractor with the appointment; the contractor is told.
 
-    The liable contractor is the default; choosing another needs a reason.
+    The liable contractor is the default; choosing another needs a reason while it bears the cost (its
+    liability period has not ended: payer "contractor"). After that any contractor may be chosen.
     """
     if contractor is None:
         raise ServiceError(_("Choose a contractor."), field="contractor")
@@ -252,11 +254,12 @@ def ticket_dispatch(
     created: list[DispatchNotice] = []
 
     def before(locked: Ticket) -> None:
-        if locked.liable_contractor_id and contractor.pk != locked.liable_contractor_id and not override_reason.strip():
+        still_liable = locked.liable_contractor_id and locked.payer == Payer.CONTRACTOR
+        if still_liable and contractor.pk != locked.liable_contractor_id and not override_reason.strip():
             raise ServiceError(
                 _("Give a reason for choosing another contractor than the liable one."), field="override_reason"
             )
-        if not locked.liable_contractor_id and locked.payer == "developer" and not contractor.is_commissionable:
+        if not still_liable and locked.payer == Payer.DEVELOPER and not contractor.is_commissionable:
             raise ServiceError(_("No contractor is liable: commission a third-party firm."), field="contractor")
         locked.repairing_contractor = contractor
         appointment = Appointment.objects.create(
