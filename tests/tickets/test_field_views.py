@@ -1,6 +1,7 @@
 """The steward's tablet pages: my day, triage, plan and approval, dispatch, on site, sign-off, F02."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -395,6 +396,19 @@ def test_joint_signoff_needs_two_different_people_and_gm_for_major(client, world
     client.force_login(world.users["director"])
     client.post(url("field_transition", ticket.number, "sign_off"))
     assert fresh(ticket).state == State.CALLBACK
+
+
+def test_the_signoff_page_has_one_element_per_id(client, world):
+    """Re-inspection, the owner's signature and the joint sign-off each have a comment box; with one id for
+    all three, every "comment" label named the re-inspection's box (and what was typed went there)."""
+    ticket = advance(world, new_ticket(world), State.SIGNOFF)
+    client.force_login(world.users["director"])
+    html = client.get(url("field_signoff", ticket.number)).content.decode()
+    ids = re.findall(r'\bid="([^"]+)"', html)
+    assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
+    assert {'for="reinspect_comment"', 'for="id_comment"', 'for="joint_comment"'} <= set(
+        re.findall(r'for="[^"]+"', html)
+    )
 
 
 def test_a_joint_signature_is_given_once_a_round(client, world):

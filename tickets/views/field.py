@@ -632,6 +632,10 @@ def consent(request, number):
 # --- sign-off --------------------------------------------------------------------------------
 
 
+# The sign-off page holds several forms with a "comment": each its own ids, so every label names its own box.
+REINSPECT_ID, JOINT_ID, GM_ID = "reinspect_%s", "joint_%s", "gm_%s"
+
+
 def _signoff_context(request, ticket: Ticket, **forms) -> dict:
     user = request.user
     current = list(ticket.signoffs.filter(round=ticket.signoff_round).select_related("by"))
@@ -641,10 +645,10 @@ def _signoff_context(request, ticket: Ticket, **forms) -> dict:
         "ticket": ticket,
         "signoffs": current,
         "contact": contact,
-        "reinspection_form": forms.get("reinspection_form") or f.ReinspectionForm(),
+        "reinspection_form": forms.get("reinspection_form") or f.ReinspectionForm(auto_id=REINSPECT_ID),
         "owner_form": forms.get("owner_form") or f.OwnerSignOffForm(initial={"signer_name": contact["name"]}),
-        "joint_form": forms.get("joint_form") or f.CommentForm(),
-        "gm_form": forms.get("gm_form") or f.CommentForm(),
+        "joint_form": forms.get("joint_form") or f.CommentForm(auto_id=JOINT_ID),
+        "gm_form": forms.get("gm_form") or f.CommentForm(auto_id=GM_ID),
         "return_form": forms.get("return_form") or f.NoteForm(),
         "can_reinspect": user.is_superuser or user.has_role(Role.STEWARD, Role.DIRECTOR, Role.ENGINEER),
         "can_owner": user.is_superuser or user.has_role(Role.STEWARD, Role.DIRECTOR),
@@ -702,7 +706,7 @@ def _record_signoff(request, ticket, *, form_name, form, kind, draft="", **kwarg
 @require_POST
 def reinspect(request, number):
     ticket = get_ticket(request, number)
-    form = f.ReinspectionForm(request.POST)
+    form = f.ReinspectionForm(request.POST, auto_id=REINSPECT_ID)
     if not form.is_valid():
         return render_field(
             request, "tickets/field/signoff.html", _signoff_context(request, ticket, reinspection_form=form), 400
@@ -745,7 +749,7 @@ def owner_signoff(request, number):
 def joint_signoff(request, number):
     """The director or customer service signs the joint sign-off, each logged in as themselves."""
     ticket = get_ticket(request, number)
-    form = f.CommentForm(request.POST)
+    form = f.CommentForm(request.POST, auto_id=JOINT_ID)
     form.is_valid()
     role = request.POST.get("as")
     kind = {"director": SignOff.Kind.JOINT_DIRECTOR, "cs": SignOff.Kind.JOINT_CS}.get(role)
@@ -760,7 +764,7 @@ def joint_signoff(request, number):
 @require_POST
 def gm_approval(request, number):
     ticket = get_ticket(request, number)
-    form = f.CommentForm(request.POST)
+    form = f.CommentForm(request.POST, auto_id=GM_ID)
     form.is_valid()
     return _record_signoff(
         request,
