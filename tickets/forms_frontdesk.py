@@ -7,6 +7,7 @@ import re
 from django import forms
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
@@ -63,8 +64,14 @@ class DefectForm(forms.Form):
     description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}))
     photos = MultipleFileField(
         label=_("Photos or short video"),
-        help_text=_("Photos up to %(photo)s MB, videos up to %(video)s MB.")
-        % {"photo": MAX_PHOTO_BYTES // 2**20, "video": MAX_VIDEO_BYTES // 2**20},
+        # Filled in when shown: "%" on a lazy text at import would fix it in the default language.
+        help_text=lazy(
+            lambda: (
+                _("Photos up to %(photo)s MB, videos up to %(video)s MB.")
+                % {"photo": MAX_PHOTO_BYTES // 2**20, "video": MAX_VIDEO_BYTES // 2**20}
+            ),
+            str,
+        )(),
     )
 
     def __init__(self, *args, **kwargs):

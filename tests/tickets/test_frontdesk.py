@@ -576,3 +576,12 @@ def test_a_contractor_whose_liability_ended_needs_no_reason_to_be_passed_over(cl
     s.ticket_dispatch(ticket=ticket, by=world.users["front_desk"], contractor=other, scheduled_at=in_future())
     ticket = Ticket.objects.get(pk=ticket.pk)
     assert ticket.state == State.REPAIR and ticket.repairing_contractor == other
+
+
+def test_the_upload_hint_is_in_the_page_language(client, world, settings):
+    """The photo-size hint was formatted at import, in Chinese, and stayed Chinese on the English page."""
+    login(client, world, "front_desk")
+    settings.LANGUAGE_CODE = "en"
+    assert "Photos up to 10 MB, videos up to 50 MB." in client.get(reverse("tickets:intake")).content.decode()
+    settings.LANGUAGE_CODE = "zh-hans"
+    assert "照片不超过10 MB，视频不超过50 MB。" in client.get(reverse("tickets:intake")).content.decode()
