@@ -10,7 +10,7 @@ from django.utils import timezone
 from tickets import services as s
 from tickets.models import Appointment, OutboxMessage, SignOff, State, WorkLog
 
-from .conftest import in_future, jpeg_upload, png_bytes
+from .conftest import in_future, jpeg_upload, new_report, png_bytes
 from .lifecycle import advance, fresh, new_ticket
 
 
@@ -97,6 +97,20 @@ def test_my_tickets_groups_by_state(steward_client, world):
     response = steward_client.get(url("field_my_tickets"))
     assert response.status_code == 200
     assert ticket.number in response.content.decode()
+
+
+def test_a_steward_finds_the_new_tickets_to_triage_emergencies_first(client, world):
+    """New tickets have no steward yet: "My tickets" lists them for the project's stewards (it listed only
+    their own, so a new emergency was nowhere on a steward's pages); not for another project's."""
+    plain = advance(world, new_ticket(world), State.TRIAGE)
+    urgent = advance(world, new_report(world, is_emergency=True).tickets.get(), State.TRIAGE)
+    client.force_login(world.users["steward"])
+    html = client.get(url("field_my_tickets")).content.decode()
+    assert plain.number in html and urgent.number in html
+    assert html.index(urgent.number) < html.index(plain.number) and "No steward yet" in html
+    client.force_login(world.users["outsider"])
+    html = client.get(url("field_my_tickets")).content.decode()
+    assert plain.number not in html and urgent.number not in html
 
 
 def test_triage_shows_coverage_and_moves_to_dispatch(steward_client, world):

@@ -200,11 +200,17 @@ def my_day(request):
 
 @staff_only
 def my_tickets(request):
-    """Open tickets by state: the user's own (steward or engineer); a director sees the whole project."""
+    """Open tickets by state, emergencies first: the user's own (steward or engineer) and the project's new ones
+    nobody has triaged yet (a steward triages them); a director sees the whole project."""
     user = request.user
-    qs = tickets_for(user).filter(state__in=OPEN_STATES).select_related("unit__project").order_by("created_at")
+    qs = (
+        tickets_for(user)
+        .filter(state__in=OPEN_STATES)
+        .select_related("unit__project")
+        .order_by("-is_emergency", "created_at")
+    )
     if not (user.is_superuser or user.has_role(Role.DIRECTOR)):
-        qs = qs.filter(_my_filter(user))
+        qs = qs.filter(_my_filter(user) | Q(state=State.TRIAGE, steward__isnull=True))
     groups = {state: [] for state in OPEN_STATES}
     for ticket in qs:
         groups[ticket.state].append(ticket)
