@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from tickets.models import ContactAttempt, SignOff, State, Ticket
+from tickets.models import CLOSED_STATES, ContactAttempt, SignOff, State, Ticket
 from warranty.coverage import DEFAULT_SEASONS, _end_of_nth_season, _last_day, _owner_period
 from warranty.models import Ownership, Season, Unit, WarrantyPeriod
 from warranty.scoping import scope
@@ -118,9 +118,10 @@ def access_log_for(user) -> QuerySet[DossierAccess]:
 
 
 def archived_tickets(user, *, query: str = "") -> QuerySet[Ticket]:
-    """The archive: archived tickets the user may see, newest first, found by ticket number or unit."""
+    """The archive: closed tickets the user may see (archived, referred, cancelled: each keeps its records),
+    newest first, found by ticket number or unit."""
     qs = (
-        scope(Ticket.objects.filter(state=State.ARCHIVED), user)
+        scope(Ticket.objects.filter(state__in=CLOSED_STATES), user)
         .select_related("project", "unit", "category", "report")
         .order_by("-closed_at", "-id")
     )

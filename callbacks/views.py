@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from tickets.models import State
+from tickets.models import CLOSED_STATES
 from tickets.services import ServiceError
 from warranty.models import Project, Unit
 from warranty.parsing import parse_id
@@ -222,8 +222,8 @@ def _dossier(request, number):
     ticket = selectors.dossier_ticket(request.user, number)
     if ticket is None:
         raise Http404
-    if ticket.state != State.ARCHIVED:
-        raise Http404  # the dossier is the archive; open tickets live on the ticket pages
+    if ticket.state not in CLOSED_STATES:
+        raise Http404  # the dossier is the archive of closed tickets; open ones live on the ticket pages
     return ticket
 
 

@@ -160,3 +160,21 @@ def test_dossiers_past_retention(settings, world, archived):
     assert not dossiers_past_retention(world.users["director"], today=closed).exists()
     later = closed.replace(year=closed.year + 2) + dt.timedelta(days=2)
     assert list(dossiers_past_retention(world.users["director"], today=later)) == [archived]
+
+
+def test_referred_and_cancelled_tickets_are_in_the_archive_with_their_dossier(client, world):
+    """DOMAIN §4.10: every ticket's records are kept together and retrievable; a referred or cancelled
+    ticket was in no list and its dossier answered 404."""
+    from tests.tickets.lifecycle import new_ticket, out_of_warranty_ticket
+
+    referred = ts.ticket_refer(ticket=out_of_warranty_ticket(world), by=world.users["director"], note="转物业公司")
+    cancelled = ts.ticket_cancel(ticket=new_ticket(world), by=world.users["director"], note="业主撤回")
+    login(client, world.users["director"])
+    archive = client.get(reverse("callbacks:archive")).content.decode()
+    assert referred.number in archive and cancelled.number in archive
+    for ticket in (referred, cancelled):
+        page = client.get(reverse("callbacks:dossier", args=[ticket.number]))
+        assert page.status_code == 200 and ticket.number in page.content.decode()
+    assert DossierAccess.objects.filter(ticket=referred).exists()
+    pdf = client.get(reverse("callbacks:dossier_pdf", args=[cancelled.number]))
+    assert pdf.status_code == 200 and pdf.content[:4] == b"%PDF"
