@@ -5,6 +5,7 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from tests.factories import category
+from tickets import services as s
 from tickets.models import Channel, Location, Report, State
 
 from .conftest import jpeg_upload, new_report
@@ -47,6 +48,16 @@ def test_lookup_shows_states_steward_and_next_step_without_personal_data(client,
     phone = str(world.owner.phone.national_number)
     assert phone not in html and phone[-4:] not in html
     assert "内部备注" not in html
+
+
+def test_a_defect_reopened_at_the_callback_is_not_called_closed(client, world):
+    """Reopened at the callback, a ticket is archived as unresolved and a repeat continues it in the same
+    report: the owner read "Closed. Thank you for your patience." beside the first."""
+    ticket = advance(world, new_report(world).tickets.get(), State.CALLBACK)
+    repeat = s.ticket_reopen(ticket=ticket, by=world.users["customer_service"], note="仍然渗水")
+    html = lookup(client, ticket.report.number, last4(world.owner.phone)).content.decode()
+    assert f"Not solved yet: the repair continues as {repeat.number}." in html
+    assert "Thank you for your patience" not in html
 
 
 def test_lookup_page_html_contains_neither_owner_name_nor_phone(client, world):

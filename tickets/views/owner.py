@@ -145,7 +145,15 @@ def owner_lookup(request):
     return render(request, template, context)
 
 
+def _next_step(ticket, continued_as) -> str:
+    if ticket.state == State.ARCHIVED and continued_as is not None:  # reopened at the callback
+        return _("Not solved yet: the repair continues as %(number)s.") % {"number": continued_as.number}
+    return NEXT_STEP.get(ticket.state, "")
+
+
 def _progress_context(report: Report) -> dict:
+    tickets = list(report.tickets.all())
+    continued_as = {t.repeat_of_id: t for t in tickets if t.repeat_of_id}
     defects = [
         {
             "number": t.number,
@@ -154,9 +162,9 @@ def _progress_context(report: Report) -> dict:
             "state": t.get_state_display(),
             "state_code": t.state,
             "steward": t.steward.display_name if t.steward_id else "",
-            "next_step": NEXT_STEP.get(t.state, ""),
+            "next_step": _next_step(t, continued_as.get(t.pk)),
         }
-        for t in report.tickets.all()
+        for t in tickets
     ]
     # Only what the owner needs: no names, phones, notes, costs or contractors.
     return {
