@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from config.jinja2 import url as jinja_url
 from tickets import services as s
-from tickets.models import Channel, ContactAttempt, State
+from tickets.models import Channel, ContactAttempt, Report, State
 from warranty.personal_data import mask_phone
 from warranty.reversing import reverse_cached
 
@@ -299,3 +299,12 @@ def test_a_queue_row_shows_its_report_in_local_time_with_the_two_click_call(clie
     action = reverse("tickets:contact_attempt", args=[report.tickets.get().number])
     assert f'action="{action}"' in row and 'name="csrfmiddlewaretoken"' in row
     assert 'name="queue" value="first-contact"' in row and "已联系上" in row and "未联系上" in row
+
+
+def test_queue_rows_escape_what_owners_typed(client, world):
+    """The rows are Jinja2 templates (autoescaped, as Django's): a web report's reporter name is text."""
+    report = new_report(world, by=None, confirm=False, channel=Channel.WEB)
+    Report.objects.filter(pk=report.pk).update(reporter_name='<script>alert("x")</script>')
+    client.force_login(world.users["front_desk"])
+    html = client.get(reverse("tickets:queue", args=["web"])).content.decode()
+    assert "<script>alert" not in html and "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html
