@@ -167,6 +167,8 @@ def test_arrival_progress_and_completion(wp_client, world):
     done = wp_client.post(url("contractor_complete", notice.number), {"kind": "completion", "note": "闭水试验通过"})
     assert done.status_code == 302
     assert fresh(notice.ticket).state == State.SIGNOFF
+    told = [str(m) for m in wp_client.get(done.url).context["messages"]]
+    assert told[-1] == "Completion reported: the steward re-inspects the repair next."  # not just "Saved."
     # Once completed the job leaves the contractor's hands: no more reports.
     assert wp_client.get(url("contractor_progress", notice.number)).status_code == 404
 

@@ -579,7 +579,12 @@ def worklog_form_page(request, ticket: Ticket, *, kinds, template: str, extra: d
             except s.ServiceError as error:
                 status = form_refused(form, error)
             else:
-                done(request, _("Saved."), key)
+                completed = log.kind == WorkLog.Kind.COMPLETION
+                done(
+                    request,
+                    _("Completion reported: the steward re-inspects the repair next.") if completed else _("Saved."),
+                    key,
+                )
                 return response
     # Photos chosen for a refused entry are not sent back by the browser: say so rather than drop them silently.
     context = {"ticket": ticket, "form": form, "draft": key, "uploads_lost": status == 400 and bool(request.FILES)}
