@@ -21,11 +21,6 @@ from warranty.personal_data import mask_phone
 from warranty.reversing import reverse_cached, url_for
 
 
-def url(name: str, *args) -> str:
-    """``{{ url('tickets:detail', row.number) }}``: reverse(), cached where the route allows."""
-    return reverse_cached(name, *args)
-
-
 def local(value, fmt: str = "%m-%d %H:%M", tz=None) -> str:
     """An aware datetime in ``tz`` (the current time zone), ``strftime``-formatted; "" for none."""
     if value is None:
@@ -52,7 +47,7 @@ def environment(**options) -> Environment:
         _=gettext,
         ngettext=ngettext,
         pgettext=pgettext,
-        url=url,
+        url=reverse_cached,  # {{ url('tickets:detail', row.number) }}
         url_for=url_for,
         static=static,
         choice_labels=choice_labels,

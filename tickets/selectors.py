@@ -12,7 +12,7 @@ from warranty.scoping import scope
 
 from . import conditions
 from .models import Escalation, OwnerConsent, Report, SignOff, State, Ticket, WorkLog
-from .services.lifecycle import unmet
+from .services.lifecycle import ticket_coverage, unmet
 
 # The transitions in the order a user meets them, with their buttons' labels.
 ACTIONS = [
@@ -83,14 +83,12 @@ class _CoveragePreview:
 
 def coverage_assessment(ticket: Ticket):
     """The coverage an assessment of ``ticket`` now would give (nothing saved); None if no warranty period applies."""
-    from warranty.coverage import NoWarrantyPeriod, assess_coverage
+    from warranty.coverage import NoWarrantyPeriod
 
     if "_coverage_assessment" in ticket.__dict__:  # the actions and the page of one request ask once
         return ticket.__dict__["_coverage_assessment"]
     try:
-        result = assess_coverage(
-            unit=ticket.unit, category=ticket.category, reported_on=timezone.localdate(ticket.report.received_at)
-        )
+        result = ticket_coverage(ticket)
     except NoWarrantyPeriod:
         result = None
     ticket.__dict__["_coverage_assessment"] = result

@@ -159,14 +159,21 @@ def ticket_triage(*, ticket: Ticket, by, difficulty: str, steward, engineer=None
     return run_transition(ticket, by=by, name="triage", note=note, before=before, after=after)
 
 
+def ticket_coverage(ticket: Ticket):
+    """The coverage of ``ticket`` assessed now (not stored); raises ``NoWarrantyPeriod`` like assess_coverage."""
+    from warranty.coverage import assess_coverage
+
+    return assess_coverage(
+        unit=ticket.unit, category=ticket.category, reported_on=timezone.localdate(ticket.report.received_at)
+    )
+
+
 def _assess(ticket: Ticket):
     """The ticket's coverage now; a refusal the user can act on when its category has no warranty period."""
-    from warranty.coverage import NoWarrantyPeriod, assess_coverage
+    from warranty.coverage import NoWarrantyPeriod
 
     try:
-        return assess_coverage(
-            unit=ticket.unit, category=ticket.category, reported_on=timezone.localdate(ticket.report.received_at)
-        )
+        return ticket_coverage(ticket)
     except NoWarrantyPeriod as exc:
         raise ServiceError(
             _("The category %(category)s has no warranty period: the project department sets one in the admin.")
