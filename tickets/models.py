@@ -74,11 +74,30 @@ class ReportSequence(models.Model):
         return f"{self.project_id} {self.day} {self.last}"
 
 
-class Report(ChoiceLabels, models.Model):
+class DerivedFlags:
+    """Columns derived from other rows (``derived_flags``), written only by their own UPDATE
+    (tickets.services.lifecycle.refresh_queue_flags): saving an instance read before that UPDATE leaves
+    them as they are instead of writing back what it read."""
+
+    derived_flags: tuple[str, ...] = ()
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding and kwargs.get("update_fields") is None and not kwargs.get("force_insert"):
+            skip = {*self.derived_flags, *self.get_deferred_fields()}  # deferred: as save() itself does
+            kwargs["update_fields"] = [
+                f.attname
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.attname not in skip and f.name not in skip
+            ]
+        return super().save(*args, **kwargs)
+
+
+class Report(DerivedFlags, ChoiceLabels, models.Model):
     """报修单: one contact of an owner (or someone for them) with the warranty center."""
 
     scope_project_path = "project"
     scope_contractor_path = "tickets__repairing_contractor"
+    derived_flags = ("awaiting_first_contact",)
 
     number = models.CharField(_("report number"), max_length=40, unique=True, editable=False)
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="reports", editable=False)
@@ -105,13 +124,29 @@ class Report(ChoiceLabels, models.Model):
     expected_note = models.CharField(_("owner's expected time (note)"), max_length=100, blank=True)
     is_emergency = models.BooleanField(_("emergency"), default=False)
     note = models.TextField(_("note"), blank=True)
-    history = AuditHistory(keep_index=("owner",))  # personal_data.owner_anonymise scrubs by owner
+    # The front desk's first-contact queue: a ticket of the report is open and nobody has reached the owner
+    # yet. Derived from the tickets and the contact attempts (which carry the history) and kept by
+    # tickets.services.lifecycle.refresh_queue_flags(); stored so that the queue reads a few rows of a
+    # partial index instead of checking every open report of a project for a reached first contact.
+    awaiting_first_contact = models.BooleanField(
+        _("awaiting first contact"), default=False, db_default=False, editable=False
+    )
+    # personal_data.owner_anonymise scrubs the history by owner; the derived flag has no history of its own.
+    history = AuditHistory(keep_index=("owner",), excluded_fields=["awaiting_first_contact"])
 
     class Meta:
         verbose_name = _("report")
         verbose_name_plural = _("reports")
         ordering = ["-received_at"]
-        indexes = [models.Index(fields=["project", "-received_at"]), models.Index(fields=["unit", "-received_at"])]
+        indexes = [
+            models.Index(fields=["project", "-received_at"]),
+            models.Index(fields=["unit", "-received_at"]),
+            models.Index(
+                fields=["project", "received_at"],
+                condition=models.Q(awaiting_first_contact=True),
+                name="report_awaiting_first_contact",
+            ),
+        ]
 
     def __str__(self):
         return self.number
@@ -146,11 +181,12 @@ class Resolution(models.TextChoices):
     UNREACHABLE = "unreachable", _("Owner unreachable: closed after joint re-inspection")
 
 
-class Ticket(ChoiceLabels, ConcurrentTransitionMixin, models.Model):
+class Ticket(DerivedFlags, ChoiceLabels, ConcurrentTransitionMixin, models.Model):
     """维修项: one defect of a report, with its own lifecycle."""
 
     scope_project_path = "project"
     scope_contractor_path = "repairing_contractor"
+    derived_flags = ("awaiting_completion_notice",)
 
     # Indexed by unique_ticket_seq_per_report (report, seq).
     report = models.ForeignKey(
@@ -246,8 +282,13 @@ class Ticket(ChoiceLabels, ConcurrentTransitionMixin, models.Model):
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     signoff_round = models.PositiveSmallIntegerField(default=1, editable=False)
     close_reason = models.TextField(_("reason for closing"), blank=True)
+    # The front desk's to-notify queue: in callback, and nobody has told the owner the work is done yet.
+    # Derived and kept as Report.awaiting_first_contact is.
+    awaiting_completion_notice = models.BooleanField(
+        _("awaiting completion notice"), default=False, db_default=False, editable=False
+    )
 
-    history = AuditHistory(excluded_fields=["seq"])
+    history = AuditHistory(excluded_fields=["seq", "awaiting_completion_notice"])
 
     class Meta:
         verbose_name = _("ticket")
@@ -280,6 +321,11 @@ class Ticket(ChoiceLabels, ConcurrentTransitionMixin, models.Model):
                 include=["id", "resolution"],
                 condition=Q(state="archived"),
                 name="ticket_project_archived",
+            ),
+            models.Index(
+                fields=["project", "signed_off_at"],
+                condition=Q(awaiting_completion_notice=True),
+                name="ticket_awaiting_notice",
             ),
         ]
         permissions = [

@@ -12,7 +12,6 @@ import re
 from django.db.models import (
     Count,
     DateTimeField,
-    Exists,
     ExpressionWrapper,
     F,
     IntegerField,
@@ -26,7 +25,7 @@ from django.db.models.functions import Coalesce
 
 from warranty.scoping import scope
 
-from .models import OPEN_STATES, Appointment, Channel, ContactAttempt, Difficulty, Report, State, Ticket
+from .models import Appointment, Channel, ContactAttempt, Difficulty, Report, State, Ticket
 from .selectors import tickets_for
 
 # What a queue row shows (templates/tickets/frontdesk/rows/): a few columns of four tables, not the
@@ -69,11 +68,8 @@ UNREACHED_LIMIT = 5
 Purpose = ContactAttempt.Purpose
 
 
-def _attempts(purpose: str, *, reached: bool | None = None, per: str = "report") -> QuerySet:
-    qs = ContactAttempt.objects.filter(purpose=purpose, **{per: OuterRef("pk")})
-    if reached is not None:
-        qs = qs.filter(reached=reached)
-    return qs
+def _attempts(purpose: str, *, per: str = "report") -> QuerySet:
+    return ContactAttempt.objects.filter(purpose=purpose, **{per: OuterRef("pk")})
 
 
 def _count(qs: QuerySet, by: str) -> Coalesce:
@@ -105,8 +101,8 @@ def _ticket_rows(user) -> QuerySet[Ticket]:
 def first_contact_due(user) -> QuerySet[Report]:
     """Reports whose owner nobody has reached yet, earliest deadline (received + 2 hours) first."""
     return (
-        _reports_with_tickets(user, state__in=OPEN_STATES)
-        .exclude(Exists(_attempts(Purpose.FIRST_CONTACT, reached=True)))
+        scope(Report.objects.select_related("unit").only(*REPORT_ROW), user)
+        .filter(awaiting_first_contact=True)  # a few rows of a partial index (see Report.awaiting_first_contact)
         .annotate(
             deadline=ExpressionWrapper(F("received_at") + FIRST_CONTACT_WITHIN, output_field=DateTimeField()),
             attempts=_count(_attempts(Purpose.FIRST_CONTACT), "report"),
@@ -132,8 +128,7 @@ def owners_to_notify(user) -> QuerySet[Ticket]:
     attempts so far and, after a failed one, when to try again."""
     return (
         _ticket_rows(user)
-        .filter(state=State.CALLBACK)
-        .exclude(Exists(_attempts(Purpose.COMPLETION, reached=True, per="ticket")))
+        .filter(awaiting_completion_notice=True)  # in callback, not yet told (see Ticket.awaiting_completion_notice)
         .annotate(
             attempts=_count(_attempts(Purpose.COMPLETION, per="ticket"), "ticket"),
             last_attempt_at=Subquery(

@@ -8,8 +8,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse, set_script_prefix
 from django.utils import timezone
 
+from tests.factories import category
 from tickets import services as s
-from tickets.models import Channel, ContactAttempt, Report, State
+from tickets.models import OPEN_STATES, Channel, ContactAttempt, Location, Report, State, Ticket
+from tickets.services import DefectInput
 from warranty.personal_data import mask_phone
 from warranty.reversing import reverse_cached
 from warranty.reversing import reverse_cached as jinja_url  # what the rows call as url()
@@ -308,3 +310,90 @@ def test_queue_rows_escape_what_owners_typed(client, world):
     client.force_login(world.users["front_desk"])
     html = client.get(reverse("tickets:queue", args=["web"])).content.decode()
     assert "<script>alert" not in html and "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html
+
+
+def defect(description: str, location: str = Location.MASTER_BATHROOM) -> DefectInput:
+    return DefectInput(location=location, category=category("waterproofing"), description=description)
+
+
+def awaiting_by_definition(project) -> set[str]:
+    """The first-contact queue as its definition reads: an open ticket, and no reached first contact."""
+    return {
+        r.number
+        for r in project.reports.all()
+        if r.tickets.filter(state__in=OPEN_STATES).exists()
+        and not r.contact_attempts.filter(purpose="first_contact", reached=True).exists()
+    }
+
+
+def test_the_first_contact_queue_follows_the_tickets_and_the_calls(client, world):
+    """``Report.awaiting_first_contact`` is stored; every event that can change it keeps it equal to the
+    definition: a new report, a failed and a reached call, a cancelled ticket, a callback and a repeat."""
+    desk = world.users["front_desk"]
+    client.force_login(desk)
+
+    def queue() -> set[str]:
+        stored = set(world.project.reports.filter(awaiting_first_contact=True).values_list("number", flat=True))
+        assert stored == awaiting_by_definition(world.project)
+        response = client.get(reverse("tickets:queue", args=["first-contact"]))
+        return {r.number for r in response.context["page"].object_list}
+
+    two = new_report(world, defects=[defect("漏水"), defect("墙面开裂", location=Location.LIVING_ROOM)])
+    cancelled = new_report(world)
+    reached = new_report(world)
+    web = new_report(world, by=None, confirm=False, channel=Channel.WEB)
+    assert queue() == {two.number, cancelled.number, reached.number, web.number}
+
+    s.contact_attempt_record(ticket=reached.tickets.first(), by=desk, purpose="first_contact", reached=False)
+    assert reached.number in queue()  # a failed call keeps it
+    s.contact_attempt_record(ticket=reached.tickets.first(), by=desk, purpose="first_contact", reached=True)
+    s.ticket_cancel(ticket=cancelled.tickets.get(), by=world.users["director"], note="业主撤回")
+    first, second = two.tickets.order_by("seq")
+    s.ticket_cancel(ticket=first, by=world.users["director"], note="重复登记")
+    assert queue() == {two.number, web.number}  # one of its two defects is still open
+
+    # Nobody called, and the work is done: the callback is not an open state, so the queue lets it go …
+    done = advance(world, second, State.CALLBACK)
+    assert queue() == {web.number}
+    # … until the owner, still never reached, has the defect reopened.
+    s.ticket_reopen(ticket=done, by=world.users["customer_service"], note="仍然漏水")
+    assert queue() == {two.number, web.number}
+    # A repeat on a report whose owner was reached does not come back.
+    again = advance(world, reached.tickets.get(), State.CALLBACK)
+    s.ticket_reopen(ticket=again, by=world.users["customer_service"], note="仍然漏水")
+    assert queue() == {two.number, web.number}
+
+
+def test_the_to_notify_queue_follows_the_callback_and_the_completion_calls(client, world):
+    """``Ticket.awaiting_completion_notice`` is stored and kept equal to its definition (in callback, and no
+    reached completion notice); a copy of the ticket read before a call and saved after it does not put
+    the old value back."""
+    desk = world.users["front_desk"]
+    client.force_login(desk)
+
+    def queue() -> set[str]:
+        stored = set(Ticket.objects.filter(awaiting_completion_notice=True).values_list("number", flat=True))
+        by_definition = {
+            t.number
+            for t in Ticket.objects.filter(state=State.CALLBACK)
+            if not t.contacts.filter(purpose="completion", reached=True).exists()
+        }
+        assert stored == by_definition
+        response = client.get(reverse("tickets:queue", args=["to-notify"]))
+        return {t.number for t in response.context["page"].object_list}
+
+    told, reopened, archived = (advance(world, new_report(world).tickets.get(), State.CALLBACK) for _ in range(3))
+    assert queue() == {told.number, reopened.number, archived.number}
+    stale = Ticket.objects.get(pk=told.pk)
+    s.contact_attempt_record(ticket=told, by=desk, purpose="completion", reached=False)
+    assert told.number in queue()
+    s.contact_attempt_record(ticket=told, by=desk, purpose="completion", reached=True)
+    stale.close_reason = "saved from a copy read before the call"
+    stale.save()
+    assert queue() == {reopened.number, archived.number}
+    repeat = s.ticket_reopen(ticket=reopened, by=world.users["customer_service"], note="仍然漏水")
+    s.ticket_archive(ticket=archived, by=world.users["customer_service"])
+    assert queue() == set()
+    # The repeat's own callback is a new notice to give.
+    repeat = advance(world, repeat, State.CALLBACK)
+    assert queue() == {repeat.number}

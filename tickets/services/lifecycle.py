@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, can_proceed
@@ -19,7 +20,18 @@ from django_fsm import ConcurrentTransition, can_proceed
 from warranty.roles import Role
 
 from .. import notify
-from ..models import CLOSED_STATES, Difficulty, Location, Resolution, State, Ticket, TimelineEvent
+from ..models import (
+    CLOSED_STATES,
+    OPEN_STATES,
+    ContactAttempt,
+    Difficulty,
+    Location,
+    Report,
+    Resolution,
+    State,
+    Ticket,
+    TimelineEvent,
+)
 from ..signals import ticket_event
 from .errors import ConditionFailed, Conflict, NotAllowed, NotPermitted, OutOfScope, ReadOnly, ServiceError
 from .scope import ensure_can_act
@@ -54,6 +66,51 @@ def timeline(ticket: Ticket, by, verb: str, *, from_state: str = "", to_state: s
         ticket=ticket, actor=by, verb=verb, from_state=from_state, to_state=to_state, note=note
     )
     ticket_event.send(sender=Ticket, ticket=ticket, event=event)
+    refresh_queue_flags(ticket, verb, from_state=from_state, to_state=to_state)
+
+
+# The front desk's queues read two stored flags from partial indexes instead of checking every open report
+# or every ticket in callback for a reached call: Report.awaiting_first_contact and
+# Ticket.awaiting_completion_notice. Every event that can change one passes through timeline().
+Purpose = ContactAttempt.Purpose
+FIRST_CONTACT_REACHED = f"contact_{Purpose.FIRST_CONTACT}_reached"
+COMPLETION_REACHED = f"contact_{Purpose.COMPLETION}_reached"
+
+
+def _reached(purpose: str, **outer) -> Exists:
+    return Exists(ContactAttempt.objects.filter(purpose=purpose, reached=True, **outer))
+
+
+def _flag(condition: Q) -> ExpressionWrapper:
+    return ExpressionWrapper(condition, output_field=BooleanField())
+
+
+def refresh_queue_flags(ticket: Ticket, verb: str, *, from_state: str = "", to_state: str = "") -> None:
+    """Store the queue flags an event may have changed, as one UPDATE computed from the saved rows.
+
+    The first contact: the owner is reached, a ticket leaves or re-enters the open states, or a ticket opens
+    on a report the queue had let go (a repeat; intake stores a new report as awaiting). The completion
+    notice: the owner is told, or the ticket enters or leaves the callback.
+    """
+    moved = bool(from_state) and bool(to_state)
+    created = not from_state and bool(to_state)
+    if (
+        verb == FIRST_CONTACT_REACHED
+        or (moved and (from_state in OPEN_STATES) != (to_state in OPEN_STATES))
+        or (created and to_state in OPEN_STATES and not ticket.report.awaiting_first_contact)
+    ):
+        Report.objects.filter(pk=ticket.report_id).update(
+            awaiting_first_contact=_flag(
+                Q(Exists(Ticket.objects.filter(report=OuterRef("pk"), state__in=OPEN_STATES)))
+                & ~Q(_reached(Purpose.FIRST_CONTACT, report=OuterRef("pk")))
+            )
+        )
+    if verb == COMPLETION_REACHED or (moved and State.CALLBACK in (from_state, to_state)):
+        Ticket.objects.filter(pk=ticket.pk).update(
+            awaiting_completion_notice=_flag(
+                Q(state=State.CALLBACK) & ~Q(_reached(Purpose.COMPLETION, ticket=OuterRef("pk")))
+            )
+        )
 
 
 def run_transition(

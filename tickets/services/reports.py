@@ -160,6 +160,7 @@ def _write_report(*, by, unit, reporter_name, contact_phone, received_at, **fiel
         contact_phone=contact_phone,
         received_at=received_at,
         received_by=by,
+        awaiting_first_contact=True,  # its tickets open in intake, and nobody has called the owner yet
         **fields,
     )
     try:
