@@ -14,8 +14,7 @@ from config.settings.base import *  # noqa: F403
 DEBUG = False
 SECRET_KEY = os.environ.get("SECRET_KEY", "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz")
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
-DATABASES = {"default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/baoxiu_scale_bench")}  # noqa: F405
-DATABASES["default"]["ATOMIC_REQUESTS"] = False
+DATABASES = {"default": database_settings("postgres://postgres@127.0.0.1:5432/baoxiu_scale_bench")}  # noqa: F405
 DATABASES["default"]["CONN_MAX_AGE"] = 60  # as in config.settings.production
 
 ROOT_URLCONF = "bench.urls"

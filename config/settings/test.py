@@ -4,11 +4,7 @@ from pathlib import Path
 
 from .base import *  # noqa: F403
 
-DATABASES = {  # noqa: F405
-    "default": env.db(  # noqa: F405
-        "DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/baoxiu"
-    )
-}
+DATABASES = {"default": database_settings("postgres://postgres@127.0.0.1:5432/baoxiu")}  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(VAR_DIR / "test-media")))  # noqa: F405
