@@ -206,6 +206,10 @@ class ContactAttemptAdmin(ScopedHistoryAdmin):
     def has_add_permission(self, request):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        # A call made stays on record: the SLA clocks, the KPIs and the queues' flags were moved by it.
+        return False
+
 
 @admin.register(Appointment)
 class AppointmentAdmin(ScopedHistoryAdmin):

@@ -501,7 +501,6 @@ ADMIN_ACTIONS: dict[str, frozenset] = {
     "settlements.warrantyfund:approve_overdraft_selected": frozenset({"finance", "superuser"}),
     "settlements.warrantyfund:release_selected": frozenset({"finance", "superuser"}),
     "tickets.appointment:delete_selected": ROOT,
-    "tickets.contactattempt:delete_selected": ROOT,
     "tickets.dailyreport:delete_selected": ROOT,
     "tickets.dispatchnotice:delete_selected": ROOT,
     "tickets.outboxmessage:delete_selected": ROOT,

@@ -5,7 +5,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from tickets.models import State, Ticket
+from tickets import services as s
+from tickets.models import ContactAttempt, Report, State, Ticket
 
 from .conftest import new_report
 from .lifecycle import fresh
@@ -73,6 +74,21 @@ def test_admin_refuses_raw_state_edits_and_history_revert(world, admin_client):
     response = admin_client.post(revert, {})
     assert response.status_code in (403, 302, 405)
     assert fresh(ticket).state == State.TRIAGE
+
+
+def test_a_recorded_call_cannot_be_deleted_even_by_a_superuser(world, admin_client):
+    ticket = new_report(world).tickets.get()
+    attempt = s.contact_attempt_record(
+        ticket=ticket, by=world.users["front_desk"], purpose="first_contact", reached=True
+    )
+    assert admin_client.get(reverse("admin:tickets_contactattempt_delete", args=[attempt.pk])).status_code == 403
+    response = admin_client.post(
+        reverse("admin:tickets_contactattempt_changelist"),
+        {"action": "delete_selected", "_selected_action": [attempt.pk], "post": "yes"},
+    )
+    assert response.status_code in (200, 302, 403)
+    assert ContactAttempt.objects.filter(pk=attempt.pk).exists()
+    assert not Report.objects.get(pk=ticket.report_id).awaiting_first_contact
 
 
 def test_steward_of_another_project_sees_no_tickets_in_the_admin(world, client):
