@@ -85,6 +85,18 @@ def _flag(condition: Q) -> ExpressionWrapper:
     return ExpressionWrapper(condition, output_field=BooleanField())
 
 
+def awaiting_first_contact() -> Q:
+    """A report awaits its first contact: a ticket of it is open and nobody has reached the owner yet."""
+    return Q(Exists(Ticket.objects.filter(report=OuterRef("pk"), state__in=OPEN_STATES))) & ~Q(
+        _reached(Purpose.FIRST_CONTACT, report=OuterRef("pk"))
+    )
+
+
+def awaiting_completion_notice() -> Q:
+    """A ticket awaits its completion notice: it is in callback and nobody has told the owner yet."""
+    return Q(state=State.CALLBACK) & ~Q(_reached(Purpose.COMPLETION, ticket=OuterRef("pk")))
+
+
 def refresh_queue_flags(ticket: Ticket, verb: str, *, from_state: str = "", to_state: str = "") -> None:
     """Store the queue flags an event may have changed, as one UPDATE computed from the saved rows.
 
@@ -99,18 +111,9 @@ def refresh_queue_flags(ticket: Ticket, verb: str, *, from_state: str = "", to_s
         or (moved and (from_state in OPEN_STATES) != (to_state in OPEN_STATES))
         or (created and to_state in OPEN_STATES and not ticket.report.awaiting_first_contact)
     ):
-        Report.objects.filter(pk=ticket.report_id).update(
-            awaiting_first_contact=_flag(
-                Q(Exists(Ticket.objects.filter(report=OuterRef("pk"), state__in=OPEN_STATES)))
-                & ~Q(_reached(Purpose.FIRST_CONTACT, report=OuterRef("pk")))
-            )
-        )
+        Report.objects.filter(pk=ticket.report_id).update(awaiting_first_contact=_flag(awaiting_first_contact()))
     if verb == COMPLETION_REACHED or (moved and State.CALLBACK in (from_state, to_state)):
-        Ticket.objects.filter(pk=ticket.pk).update(
-            awaiting_completion_notice=_flag(
-                Q(state=State.CALLBACK) & ~Q(_reached(Purpose.COMPLETION, ticket=OuterRef("pk")))
-            )
-        )
+        Ticket.objects.filter(pk=ticket.pk).update(awaiting_completion_notice=_flag(awaiting_completion_notice()))
 
 
 def run_transition(
