@@ -23,6 +23,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
+from warranty.models import USER_NAME
 from warranty.scoping import scope
 
 from .models import Appointment, Channel, ContactAttempt, Difficulty, Report, State, Ticket
@@ -46,9 +47,7 @@ TICKET_ROW = (
     "category__name_zh",
     "category__name_en",
     "steward",
-    "steward__username",
-    "steward__first_name",
-    "steward__last_name",
+    *(f"steward__{name}" for name in USER_NAME),
 )
 REPORT_ROW = (
     "number",

@@ -15,8 +15,16 @@ def set_local(**settings) -> None:
         cursor.execute("; ".join(f"SET LOCAL {name} = '{value}'" for name, value in settings.items()))
 
 
+def plans_kept() -> bool:
+    """Whether this connection keeps the plans of the queries it repeats: PostgreSQL with psycopg
+    preparing them (``config.settings.base.database_settings``; off with ``DB_PREPARED_STATEMENTS=0``)."""
+    return (
+        connection.vendor == "postgresql" and connection.settings_dict["OPTIONS"].get("prepare_threshold") is not None
+    )
+
+
 @contextmanager
-def joins_as_written():
+def joins_as_written(*, unless_plans_kept: bool = False):
     """A transaction in which PostgreSQL joins tables in the order the ORM wrote them.
 
     For a page's list or dossier query: it starts from one filtered table (the queue's rows, the
@@ -24,7 +32,14 @@ def joins_as_written():
     the orders of those 8 to 15 joins cost PostgreSQL 10 to 20 ms of planning per query at
     1,000,000 tickets, against 1 to 3 ms of running it (bench/RESULTS.md); in the written order the
     plan is the one it chose anyway. Evaluate the querysets inside the block.
+
+    ``unless_plans_kept``: for a query whose best plan does not depend on its parameters (the ticket by
+    its number), PostgreSQL keeps a generic plan after its fifth run on a connection that prepares
+    statements and plans it no more; the transaction's three round trips are then all it would add.
     """
+    if unless_plans_kept and plans_kept():
+        yield
+        return
     with transaction.atomic():
         set_local(join_collapse_limit=1)
         yield

@@ -466,6 +466,10 @@ class WarrantyPeriod(models.Model):
             raise ValidationError({"length": _("The period must be at least 1.")})
 
 
+# What ``User.__str__`` (a person's name on every page) reads: load these with ``only()`` on a joined user.
+USER_NAME = ("username", "first_name", "last_name")
+
+
 class User(AbstractUser):
     """A staff member or a contractor's user. Roles are groups (see warranty.roles)."""
 

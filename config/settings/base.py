@@ -117,7 +117,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # failed-login lockout, checked first
-    "django.contrib.auth.backends.ModelBackend",
+    "warranty.auth_backend.Backend",
 ]
 # Lock a username from one address after 5 failures for 15 minutes.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)

@@ -21,4 +21,4 @@ LANGUAGE_CODE = "en"
 # The test client's login() authenticates without a request, which axes refuses;
 # the lockout tests switch axes back on with override_settings.
 AXES_ENABLED = False
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+AUTHENTICATION_BACKENDS = ["warranty.auth_backend.Backend"]

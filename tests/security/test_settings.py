@@ -47,7 +47,7 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
 
 AXES_ON = {
     "AXES_ENABLED": True,
-    "AUTHENTICATION_BACKENDS": ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"],
+    "AUTHENTICATION_BACKENDS": ["axes.backends.AxesStandaloneBackend", "warranty.auth_backend.Backend"],
 }
 
 

@@ -27,7 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from warranty.coverage import NoWarrantyPeriod, assess_coverage
 from warranty.db import joins_as_written
-from warranty.models import Contractor, DefectCategory, Ownership, Project, Unit
+from warranty.models import USER_NAME, Contractor, DefectCategory, Ownership, Project, Unit
 from warranty.parsing import parse_aware_datetime, parse_id
 from warranty.reversing import reverse_cached
 from warranty.roles import Role
@@ -44,7 +44,17 @@ from ..forms_frontdesk import (
     UnitSearchForm,
     unit_search_filter,
 )
-from ..models import Attachment, ContactAttempt, Difficulty, Report, Resolution, State, Ticket, TimelineEvent
+from ..models import (
+    Attachment,
+    ContactAttempt,
+    Difficulty,
+    DispatchNotice,
+    Report,
+    Resolution,
+    State,
+    Ticket,
+    TimelineEvent,
+)
 from ..pdf import pdf_response
 from ..queue_counts import cached_counts
 from ..selectors import ACTIONS, action_label, coverage_assessment, reports_for, ticket_actions
@@ -632,17 +642,21 @@ def ticket_detail(request, number: str):
         Prefetch("timeline", queryset=TimelineEvent.objects.select_related("actor")),
         Prefetch("contacts", queryset=ContactAttempt.objects.select_related("by")),
         "appointments",
-        "notices__contractor",
+        Prefetch("notices", queryset=DispatchNotice.objects.select_related("contractor")),
         "plans",  # the conditions of the actions read the latest plan
     )
-    with joins_as_written():
+    with joins_as_written(unless_plans_kept=True):
         ticket = get_ticket_or_404(request.user, number, dossier)
     actions = ticket_actions(ticket, request.user)
     for action in actions:
         if action.name not in SUPPORTED_ACTIONS:
             action.enabled = False
             action.reasons = [*action.reasons, _("done from the dispatch notice page")]
-    history = list(ticket.history.select_related("history_user").order_by("-history_date")[:30])
+    history = list(
+        ticket.history.select_related("history_user")
+        .only("history_date", "history_change_reason", "state", *(f"history_user__{f}" for f in USER_NAME))
+        .order_by("-history_date")[:30]
+    )
     for h in history:  # a transition's reason is its name unless a note was given
         reason = h.history_change_reason or ""
         h.reason_label = action_label(reason) if reason in ACTIONS else reason
