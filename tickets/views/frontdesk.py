@@ -17,14 +17,14 @@ from django.db.models import Prefetch, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template import engines
-from django.template.backends.utils import csrf_input
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from markupsafe import Markup
 
+from config.jinja2 import csrf, render_page
 from warranty.coverage import NoWarrantyPeriod, assess_coverage
 from warranty.db import joins_as_written
 from warranty.models import USER_NAME, Contractor, DefectCategory, Ownership, Project, Unit
@@ -425,7 +425,7 @@ def queue_rows(request, queue: Queue, rows, **context) -> str:
         "queue": queue,
         "now": timezone.now(),
         "unreached_limit": UNREACHED_LIMIT,
-        "csrf_field": csrf_input(request),
+        "csrf_field": csrf(request)["csrf_input"],
         **context,
     }
     return template.render(context)
@@ -459,7 +459,7 @@ def queue_page(request, slug: str = "first-contact"):
     tabs = [{"queue": q, "count": counts[q.slug], "url": _queue_url(q.slug)} for q in QUEUES.values()]
     params = request.GET.copy()
     params.pop("page", None)
-    return render(
+    return render_page(
         request,
         "tickets/frontdesk/queue.html",
         {
@@ -468,12 +468,14 @@ def queue_page(request, slug: str = "first-contact"):
             "page": page,
             "sort": sort,
             "sorts": [(key, SORT_LABELS[key]) for key in queue.sorts],
-            "rows": mark_safe(queue_rows(request, queue, page.object_list)),  # noqa: S308 (autoescaped by Jinja2)
-            "projects": scope(Project.objects.all(), request.user),
-            # A plain dict: a missing key of a QueryDict makes the template engine list its attributes.
+            "rows": Markup(queue_rows(request, queue, page.object_list)),  # rendered and escaped by Jinja2
+            "projects": scope(Project.objects.only("name"), request.user),
             "filters": {name: request.GET.get(name, "") for name in ("project", "emergency", "overdue")},
             "query_string": params.urlencode(),
         },
+        title=queue.title,
+        stylesheets=["css/frontdesk.css"],
+        scripts=["js/frontdesk.js"],
     )
 
 
@@ -682,7 +684,14 @@ def ticket_detail(request, number: str):
         context["resolutions"] = [(Resolution.RESOLVED.value, Resolution.RESOLVED.label)] + [
             (Resolution.UNREACHABLE.value, Resolution.UNREACHABLE.label)
         ]
-    return render(request, "tickets/detail.html", context)
+    return render_page(
+        request,
+        "tickets/detail.html",
+        context,
+        title=ticket.number,
+        stylesheets=["css/frontdesk.css"],
+        scripts=["js/frontdesk.js"],
+    )
 
 
 @role_required(*INTERNAL_ROLES)

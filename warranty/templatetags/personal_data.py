@@ -31,7 +31,11 @@ def may_see_full_phone(user, ticket=None) -> bool:
 @register.simple_tag(takes_context=True)
 def owner_phone(context, phone, ticket=None) -> str:
     """The full number to the front desk, customer service, the director and the ticket's steward; masked otherwise."""
-    user = context.get("user") or getattr(context.get("request"), "user", None)
+    return phone_for(context.get("user") or getattr(context.get("request"), "user", None), phone, ticket)
+
+
+def phone_for(user, phone, ticket=None) -> str:
+    """:func:`owner_phone` for ``user`` (Jinja2 templates: ``owner_phone(request.user, phone, ticket)``)."""
     if not phone:
         return ""
     if may_see_full_phone(user, ticket):
