@@ -45,23 +45,25 @@ def cached_counts(user, compute: Callable[[], dict[str, int]]) -> dict[str, int]
     if not ids and ids is not None:
         return compute()
     scopes = [EVERY_PROJECT] if ids is None else sorted(ids)
+    writes = _writes()
+    own = writes.stamp(scopes) if writes is not None else ""
+    # One entry per set of projects (and writing transaction), holding the generations it was counted at:
+    # the generations and the entry come back in one round trip.
+    key = "queues:counts:" + hashlib.sha256((",".join(map(str, scopes)) + own).encode()).hexdigest()[:32]
     try:
-        generations = cache.get_many([_generation_key(p) for p in scopes])
-        stamp = ",".join(f"{p}:{generations.get(_generation_key(p), 0)}" for p in scopes)
-        writes = _writes()
-        if writes is not None:
-            stamp += writes.stamp(scopes)
-        key = "queues:counts:" + hashlib.sha256(stamp.encode()).hexdigest()[:32]
-        counts = cache.get(key)
+        found = cache.get_many([*(_generation_key(p) for p in scopes), key])
     except Exception:  # the cache is down: count without it
         log.warning("queue counts: cache unavailable", exc_info=True)
         return compute()
-    if counts is None:
-        counts = compute()
-        try:
-            cache.set(key, counts, TTL)
-        except Exception:
-            log.warning("queue counts: cache unavailable", exc_info=True)
+    stamp = ",".join(f"{p}:{found.get(_generation_key(p), 0)}" for p in scopes)
+    entry = found.get(key)
+    if isinstance(entry, tuple) and len(entry) == 2 and entry[0] == stamp:
+        return entry[1]
+    counts = compute()
+    try:
+        cache.set(key, (stamp, counts), TTL)
+    except Exception:
+        log.warning("queue counts: cache unavailable", exc_info=True)
     return counts
 
 

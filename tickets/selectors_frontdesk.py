@@ -10,6 +10,7 @@ import datetime as dt
 import re
 
 from django.db.models import (
+    CharField,
     Count,
     DateTimeField,
     ExpressionWrapper,
@@ -40,7 +41,6 @@ TICKET_ROW = (
     "signed_off_at",
     "report",
     "report__reporter_name",
-    "report__contact_phone",
     "unit",
     "unit__number",
     "category",
@@ -53,12 +53,18 @@ REPORT_ROW = (
     "number",
     "is_emergency",
     "reporter_name",
-    "contact_phone",
     "received_at",
     "channel",
     "unit",
     "unit__number",
 )
+
+
+def _phone(path: str) -> ExpressionWrapper:
+    """The contact phone at ``path`` as stored (E.164 text), annotated as ``phone``: a row only shows it
+    masked, and a PhoneNumberField would parse every row's number (``phonenumbers.parse``)."""
+    return ExpressionWrapper(F(path), output_field=CharField())
+
 
 FIRST_CONTACT_WITHIN = dt.timedelta(hours=2)
 RETRY_UNREACHED_AFTER = dt.timedelta(days=2)
@@ -89,18 +95,24 @@ def _reports_with_tickets(user, **ticket_filter) -> QuerySet[Report]:
     index) instead of every report those projects ever had.
     """
     tickets = scope(Ticket.objects.filter(**ticket_filter), user).values("report_id")
-    return scope(Report.objects.select_related("unit").only(*REPORT_ROW), user).filter(pk__in=tickets)
+    return _report_rows(user).filter(pk__in=tickets)
+
+
+def _report_rows(user) -> QuerySet[Report]:
+    """The user's reports with what a queue row shows."""
+    return scope(Report.objects.select_related("unit").only(*REPORT_ROW).annotate(phone=_phone("contact_phone")), user)
 
 
 def _ticket_rows(user) -> QuerySet[Ticket]:
     """The user's tickets with what a queue row shows."""
-    return scope(Ticket.objects.select_related("report", "unit", "category", "steward").only(*TICKET_ROW), user)
+    rows = Ticket.objects.select_related("report", "unit", "category", "steward").only(*TICKET_ROW)
+    return scope(rows.annotate(phone=_phone("report__contact_phone")), user)
 
 
 def first_contact_due(user) -> QuerySet[Report]:
     """Reports whose owner nobody has reached yet, earliest deadline (received + 2 hours) first."""
     return (
-        scope(Report.objects.select_related("unit").only(*REPORT_ROW), user)
+        _report_rows(user)
         .filter(awaiting_first_contact=True)  # a few rows of a partial index (see Report.awaiting_first_contact)
         .annotate(
             deadline=ExpressionWrapper(F("received_at") + FIRST_CONTACT_WITHIN, output_field=DateTimeField()),
