@@ -154,6 +154,18 @@ def test_queue_filters_sorting_and_pagination(client, world, settings):
     assert client.get(url, {"sort": "drop table"}).status_code == 200
 
 
+def test_the_project_filter_is_offered_to_those_who_serve_several_projects(client, world):
+    url = reverse("tickets:queue", args=["to-book"])
+    desk = world.users["front_desk"]
+    client.force_login(desk)
+    assert 'name="project"' not in client.get(url).content.decode()  # one project: nothing to choose
+
+    desk.projects.add(world.other_project)
+    page = client.get(url).content.decode()
+    assert 'name="project"' in page
+    assert f'value="{world.project.pk}"' in page and f'value="{world.other_project.pk}"' in page
+
+
 def test_search_by_number_unit_phone_and_name_with_fixed_queries(client, world, django_assert_num_queries):
     report = new_report(world)
     client.force_login(world.users["front_desk"])
