@@ -43,3 +43,9 @@ def joins_as_written(*, unless_plans_kept: bool = False):
     with transaction.atomic():
         set_local(join_collapse_limit=1)
         yield
+
+
+def defer_all_but(path: str, model, *keep: str) -> list[str]:
+    """``defer()`` arguments that load only ``keep`` (and the key) of the ``model`` joined at ``path``:
+    ``qs.select_related("steward").defer(*defer_all_but("steward", User, *USER_NAME))``."""
+    return [f"{path}__{f.name}" for f in model._meta.concrete_fields if not f.primary_key and f.name not in keep]

@@ -242,6 +242,33 @@ def test_ticket_page_queries_do_not_grow_with_the_other_defects_of_its_report(cl
     assert counts[0] == counts[1]
 
 
+def test_ticket_page_loads_names_and_numbers_in_a_fixed_number_of_queries(client, world):
+    """Joined people come as names and the repeated ticket as its number (deferred columns): nothing is
+    loaded per call, event or field, and the page shows them."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    first = advance(world, new_report(world).tickets.get(), State.REPAIR)
+    ticket = advance(world, new_report(world).tickets.get(), State.REPAIR)
+    Ticket.objects.filter(pk=ticket.pk).update(repeat_of=first)
+    login(client, world, "front_desk")
+
+    def page():
+        client.get(ticket.get_absolute_url())
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(ticket.get_absolute_url())
+        assert response.status_code == 200
+        return len(ctx.captured_queries), response.content.decode()
+
+    before, html = page()
+    assert f">{first.number}</a>" in html and str(world.users["steward"]) in html
+    for reached in (False, False, True):
+        s.contact_attempt_record(ticket=ticket, by=world.users["customer_service"], purpose="progress", reached=reached)
+    after, html = page()
+    assert after == before
+    assert html.count(str(world.users["customer_service"])) >= 6  # three calls, three timeline events
+
+
 def test_ticket_action_confirms_through_the_service(client, world):
     ticket = new_report(world, confirm=False).tickets.get()
     login(client, world, "front_desk")

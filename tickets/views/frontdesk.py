@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, Q
+from django.db.models import F, Prefetch, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template import engines
@@ -26,8 +26,8 @@ from markupsafe import Markup
 
 from config.jinja2 import csrf, render_page
 from warranty.coverage import NoWarrantyPeriod, assess_coverage
-from warranty.db import joins_as_written
-from warranty.models import USER_NAME, Contractor, DefectCategory, Ownership, Project, Unit
+from warranty.db import defer_all_but, joins_as_written
+from warranty.models import USER_NAME, Contractor, DefectCategory, Owner, Ownership, Project, Unit, User
 from warranty.parsing import parse_aware_datetime, parse_id
 from warranty.reversing import reverse_cached
 from warranty.roles import Role
@@ -632,22 +632,22 @@ def web_report_confirm(request, number: str):
 def ticket_detail(request, number: str):
     """Everything about one defect for internal staff, with the actions the user may take now."""
     # One scoped query for the ticket and everything it shows (not a scoped lookup, then the ticket again).
-    dossier = Ticket.objects.select_related(
-        "report__owner",
-        "unit",
-        "project",
-        "category",
-        "steward",
-        "engineer",
-        "repairing_contractor",
-        "repeat_of",
-    ).prefetch_related(
-        "attachments",
-        Prefetch("timeline", queryset=TimelineEvent.objects.select_related("actor")),
-        Prefetch("contacts", queryset=ContactAttempt.objects.select_related("by")),
-        "appointments",
-        Prefetch("notices", queryset=DispatchNotice.objects.select_related("contractor")),
-        "plans",  # the conditions of the actions read the latest plan
+    # What the page shows of a joined person is a name (User.__str__), of the owner a name, of the ticket this one
+    # repeats its number: the other columns are neither compiled, fetched nor turned into fields.
+    dossier = (
+        Ticket.objects.select_related(
+            "report__owner", "unit", "project", "category", "steward", "engineer", "repairing_contractor"
+        )
+        .defer(*named("steward"), *named("engineer"), *defer_all_but("report__owner", Owner, "name"))
+        .annotate(repeat_of_number=F("repeat_of__number"))
+        .prefetch_related(
+            "attachments",
+            Prefetch("timeline", queryset=TimelineEvent.objects.select_related("actor").defer(*named("actor"))),
+            Prefetch("contacts", queryset=ContactAttempt.objects.select_related("by").defer(*named("by"))),
+            "appointments",
+            Prefetch("notices", queryset=DispatchNotice.objects.select_related("contractor")),
+            "plans",  # the conditions of the actions read the latest plan
+        )
     )
     with joins_as_written(unless_plans_kept=True):
         ticket = get_ticket_or_404(request.user, number, dossier)
@@ -694,6 +694,11 @@ def ticket_detail(request, number: str):
         stylesheets=["css/frontdesk.css"],
         scripts=["js/frontdesk.js"],
     )
+
+
+def named(path: str) -> list[str]:
+    """``defer()`` arguments that load only the name of the user joined at ``path``."""
+    return defer_all_but(path, User, *USER_NAME)
 
 
 @role_required(*INTERNAL_ROLES)
