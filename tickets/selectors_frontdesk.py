@@ -136,7 +136,7 @@ def simple_jobs_to_book(user) -> QuerySet[Ticket]:
 
 def owners_to_notify(user) -> QuerySet[Ticket]:
     """Finished work (callback) whose owner has not yet been told: no reached completion notice, with the
-    attempts so far and, after a failed one, when to try again."""
+    attempts so far and the last one's time (the row shows when to try again: ``RETRY_UNREACHED_AFTER`` later)."""
     return (
         _ticket_rows(user)
         .filter(awaiting_completion_notice=True)  # in callback, not yet told (see Ticket.awaiting_completion_notice)
@@ -146,9 +146,6 @@ def owners_to_notify(user) -> QuerySet[Ticket]:
                 _attempts(Purpose.COMPLETION, per="ticket").order_by("-at").values("at")[:1],
                 output_field=DateTimeField(),
             ),
-        )
-        .annotate(
-            next_try_at=ExpressionWrapper(F("last_attempt_at") + RETRY_UNREACHED_AFTER, output_field=DateTimeField())
         )
         .order_by("signed_off_at", "pk")
     )

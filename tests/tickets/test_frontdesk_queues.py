@@ -108,8 +108,12 @@ def test_completion_notice_counts_attempts_and_reaching_clears_the_queues(client
     url = reverse("tickets:contact_attempt", args=[ticket.number])
     for _ in range(2):
         client.post(url, {"purpose": "completion", "reached": "0", "queue": "not-reached"})
-    rows = list(client.get(reverse("tickets:queue", args=["not-reached"])).context["page"].object_list)
+    page = client.get(reverse("tickets:queue", args=["not-reached"]))
+    rows = list(page.context["page"].object_list)
     assert [(r.number, r.attempts) for r in rows] == [(ticket.number, 2)]
+    last = ContactAttempt.objects.filter(ticket=ticket).latest("at").at
+    next_try = timezone.localtime(last + dt.timedelta(days=2)).strftime("%m-%d")
+    assert f"next try {next_try}" in page.content.decode()  # two days after the last failed call
     client.post(url, {"purpose": "completion", "reached": "1"})
     for slug in ("to-notify", "not-reached"):
         assert client.get(reverse("tickets:queue", args=[slug])).context["page"].paginator.count == 0

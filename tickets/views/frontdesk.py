@@ -59,6 +59,7 @@ from ..pdf import pdf_response
 from ..queue_counts import cached_counts
 from ..selectors import ACTIONS, action_label, coverage_assessment, reports_for, ticket_actions
 from ..selectors_frontdesk import (
+    RETRY_UNREACHED_AFTER,
     UNREACHED_LIMIT,
     first_contact_due,
     owners_not_reached,
@@ -425,6 +426,7 @@ def queue_rows(request, queue: Queue, rows, **context) -> str:
         "queue": queue,
         "now": timezone.now(),
         "unreached_limit": UNREACHED_LIMIT,
+        "retry_after": RETRY_UNREACHED_AFTER,
         "csrf_field": csrf(request)["csrf_input"],
         **context,
     }
