@@ -269,6 +269,29 @@ def test_ticket_page_loads_names_and_numbers_in_a_fixed_number_of_queries(client
     assert html.count(str(world.users["customer_service"])) >= 6  # three calls, three timeline events
 
 
+def test_ticket_page_escapes_what_people_typed(client, world):
+    """The Jinja2 body escapes like the Django templates did: descriptions keep their line breaks only."""
+    hostile = "<script>alert(1)</script>"
+    report = new_report(
+        world,
+        defects=[
+            DefectInput(location=Location.KITCHEN, category=category("civil"), description=f"{hostile}\n第二行"),
+            DefectInput(location=Location.KITCHEN, category=category("civil"), description="另一处"),
+        ],
+        note=f"<img src=x onerror=alert(1)>\n{hostile}",
+        expected_note=hostile,
+    )
+    Report.objects.filter(pk=report.pk).update(reporter_name=hostile)
+    ticket = report.tickets.order_by("seq").first()
+    s.contact_attempt_record(
+        ticket=ticket, by=world.users["front_desk"], purpose="progress", reached=False, note=hostile
+    )
+    login(client, world, "front_desk")
+    html = client.get(ticket.get_absolute_url()).content.decode()
+    assert "<script>alert(1)" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;<br>第二行" in html
+
+
 def test_ticket_action_confirms_through_the_service(client, world):
     ticket = new_report(world, confirm=False).tickets.get()
     login(client, world, "front_desk")
