@@ -427,7 +427,7 @@ def queue_rows(request, queue: Queue, rows, **context) -> str:
         "now": timezone.now(),
         "unreached_limit": UNREACHED_LIMIT,
         "retry_after": RETRY_UNREACHED_AFTER,
-        "csrf_field": csrf(request)["csrf_input"],
+        **csrf(request),
         **context,
     }
     return template.render(context)
