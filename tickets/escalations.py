@@ -55,6 +55,8 @@ FLAGS = {
 }
 FLAGGERS = (Role.FRONT_DESK, Role.STEWARD, Role.DIRECTOR, Role.CUSTOMER_SERVICE, Role.PROJECT_GM)
 QUEUE_ROLES = (Role.DIRECTOR, Role.PROJECT_GM)
+# An escalation is open until resolved; one per reason and subject at a time (Escalation.Meta).
+OPEN_STATUSES = [Escalation.Status.OPEN.value, Escalation.Status.ACKNOWLEDGED.value]
 
 
 def ticket_evidence(*tickets: Ticket) -> list[dict]:
@@ -80,6 +82,10 @@ def raise_escalation(
     When it is already open, new evidence is added to the open one instead.
     """
     now = now or timezone.now()
+    # Already open (the usual case for a unit or a batch that keeps reporting): one statement adds the
+    # evidence, before trying an insert that the partial unique index would refuse.
+    if _add_evidence(reason, subject_key, evidence or []):
+        return None
     escalation = Escalation(
         reason=reason,
         subject_key=subject_key[:100],
@@ -115,19 +121,40 @@ def raise_escalation(
 
 
 def _add_evidence(reason: str, subject_key: str, evidence: list[dict]) -> bool:
-    """Add ``evidence`` to the open escalation of this reason and subject; False when none is open."""
+    """Add ``evidence`` to the open escalation of this reason and subject; False when none is open.
+
+    Entries it holds already are not added twice. No history row: the evidence only grows, so the list
+    is its own record, and a history row per added ticket would copy the whole list each time (a batch
+    defect open for months collects hundreds) and bury the escalation's own steps on its page.
+    On PostgreSQL one statement; elsewhere the row is locked, read and written back.
+    """
+    key = subject_key[:100]
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(Escalation._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                UPDATE {table} SET evidence = {table}.evidence || COALESCE(
+                    (SELECT jsonb_agg(e) FROM jsonb_array_elements(%s::jsonb) AS e
+                      WHERE NOT {table}.evidence @> jsonb_build_array(e)),
+                    '[]'::jsonb)
+                 WHERE reason = %s AND subject_key = %s AND status = ANY(%s)
+                """,
+                [json.dumps(evidence, ensure_ascii=False), reason, key, OPEN_STATUSES],
+            )
+            return cursor.rowcount > 0
     current = (
         Escalation.objects.select_for_update()
-        .filter(reason=reason, subject_key=subject_key, status__in=[Escalation.Status.OPEN, "acknowledged"])
+        .filter(reason=reason, subject_key=key, status__in=OPEN_STATUSES)
+        .values_list("pk", "evidence")
         .first()
     )
     if current is None:
         return False
-    new = [e for e in evidence if e not in current.evidence]
+    pk, held = current
+    new = [e for e in evidence if e not in held]
     if new:
-        current.evidence = [*current.evidence, *new]
-        current._change_reason = "more evidence"
-        current.save(update_fields=["evidence"])
+        Escalation.objects.filter(pk=pk).update(evidence=[*held, *new])
     return True
 
 
@@ -233,6 +260,7 @@ def detect_long_running_unit(ticket: Ticket) -> Escalation | None:
         .exclude(pk=ticket.pk)
         .exclude(state__in=CLOSED_STATES)
         .order_by("created_at", "pk")
+        .only("pk", "number", "state", "created_at")  # "state": the FSM mixin reads it on load
         .first()
     )
     if oldest is None:

@@ -7,7 +7,7 @@ import pytest
 from tests.factories import UnitFactory, category
 from tests.tickets.lifecycle import advance
 from tickets import services as s
-from tickets.escalations import batch_defect_share, escalation_raise, ticket_flag
+from tickets.escalations import _add_evidence, batch_defect_share, escalation_raise, ticket_evidence, ticket_flag
 from tickets.models import Escalation, Location, OutboxMessage, State, Ticket
 
 from .conftest import local
@@ -57,6 +57,27 @@ def test_a_third_repair_adds_evidence_to_the_open_escalation(sla_world):
     tickets = [report(sla_world) for _ in range(3)]
     escalation = escalations(R.REPEAT_REPAIR).get()
     assert {e["ticket"] for e in escalation.evidence} == {t.number for t in tickets}
+
+
+def test_evidence_joins_an_open_escalation_once_in_one_statement_without_a_history_row(
+    sla_world, django_assert_num_queries
+):
+    first, second = report(sla_world), report(sla_world)
+    escalation = escalations(R.REPEAT_REPAIR).get()
+    steps = escalation.history.count()
+    third = Ticket.objects.get(pk=report(sla_world).pk)
+    key = escalation.subject_key
+    with django_assert_num_queries(1):  # an UPDATE that appends what the list does not hold yet
+        assert _add_evidence(R.REPEAT_REPAIR, key, ticket_evidence(third, first))
+    escalation = Escalation.objects.get(pk=escalation.pk)
+    assert [e["ticket"] for e in escalation.evidence] == [second.number, first.number, third.number]
+    # The evidence is its own record: the escalation's history keeps its steps only.
+    assert escalation.history.count() == steps
+    # A resolved escalation takes no more evidence; the next repair opens a new one.
+    Escalation.objects.filter(pk=escalation.pk).update(status=Escalation.Status.RESOLVED)
+    assert not _add_evidence(R.REPEAT_REPAIR, key, ticket_evidence(third))
+    fourth = report(sla_world)
+    assert escalations(R.REPEAT_REPAIR, status=Escalation.Status.OPEN).get().evidence == ticket_evidence(fourth, third)
 
 
 # --- a unit with repairs for 2 months -----------------------------------------------------------

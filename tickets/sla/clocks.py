@@ -176,7 +176,10 @@ def on_ticket_event(*, ticket: Ticket, verb: str, at: dt.datetime | None = None,
     if to_state in CLOSED_STATES or ticket.state in CLOSED_STATES:
         stop_clocks(ticket=ticket, event=verb, at=at)
         return
-    policies = policies_for(ticket.project_id)
+    # An intake writes two events on one instance (reported, confirm): the policies are read once.
+    policies = ticket.__dict__.get("_sla_policies")
+    if policies is None:
+        policies = ticket._sla_policies = policies_for(ticket.project_id)
     if verb in NEW_TICKET_VERBS:  # the ticket was written a moment ago: no clock can be running yet
         running = set()
     else:
