@@ -20,6 +20,7 @@ urlpatterns = [
     path("frontdesk/search/", fd.search, name="search"),
     # the ticket page (every internal role)
     path("tickets/<str:number>/", fd.ticket_detail, name="detail"),
+    path("tickets/<str:number>/history/", fd.ticket_history, name="history"),
     path("tickets/<str:number>/contact/", fd.contact_attempt, name="contact_attempt"),
     path("tickets/<str:number>/actions/<slug:name>/", fd.ticket_action, name="ticket_action"),
     path("tickets/<str:number>/attachments/<int:pk>/", fd.attachment_file, name="attachment"),

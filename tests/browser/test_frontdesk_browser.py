@@ -105,6 +105,12 @@ def test_front_desk_logs_a_report_reads_it_back_prints_f01_and_finds_it_in_the_q
         "() => { const img = document.querySelector('.thumbs img'); return img && img.complete && img.naturalWidth > 0; }"
     )
     screenshot(page, "ticket-detail")
+    # its history of changes is fetched when the section is opened: reported (intake), then confirmed
+    history = page.locator("details:has(#hist-h)")
+    assert history.locator("tbody td").count() == 1  # the link, for browsers without JavaScript
+    history.locator("summary").click()
+    history.locator("tbody tr:nth-child(2)").wait_for()
+    assert history.locator("tbody tr").count() == 2
 
 
 def test_owner_lookup_succeeds_fails_and_locks_out(page, live_server, world):  # noqa: F811

@@ -147,6 +147,7 @@ MATRIX: list[URL] = [
     URL("tickets:queue", lambda m: {"slug": "web"}, ok=FRONT, other=200),
     URL("tickets:search", ok=FRONT),
     URL("tickets:detail", ticket, ok=INTERNAL),
+    URL("tickets:history", ticket, ok=INTERNAL),
     URL("tickets:contact_attempt", ticket, ok=FRONT | {"steward", "engineer"}, status=400, method="post"),
     URL("tickets:ticket_action", lambda m: {**ticket(m), "name": "refer"}, ok=INTERNAL, status=302, method="post"),
     URL("tickets:attachment", lambda m: {**ticket(m), "pk": m.attachment.pk}, ok=INTERNAL),

@@ -22,7 +22,8 @@ from tests.factories import (
     category,
 )
 from tickets import services as s
-from tickets.models import Attachment, Location, Report, State, Ticket
+from tickets.models import Attachment, Escalation, Location, Report, State, Ticket
+from tickets.selectors import action_label
 from tickets.services import DefectInput, report_create
 from warranty.models import DefectCategory
 
@@ -264,9 +265,54 @@ def test_ticket_page_loads_names_and_numbers_in_a_fixed_number_of_queries(client
     assert f">{first.number}</a>" in html and str(world.users["steward"]) in html
     for reached in (False, False, True):
         s.contact_attempt_record(ticket=ticket, by=world.users["customer_service"], purpose="progress", reached=reached)
+    for reason, follower in (
+        (Escalation.Reason.COMPENSATION, "director"),
+        (Escalation.Reason.GROUP_COMPLAINT, "finance"),
+    ):
+        Escalation.objects.create(
+            reason=reason,
+            subject_key=f"ticket:{ticket.pk}",
+            project_id=ticket.project_id,
+            ticket=ticket,
+            summary="…",
+            raised_at=timezone.now(),
+            assignee=world.users[follower],
+        )
     after, html = page()
     assert after == before
     assert html.count(str(world.users["customer_service"])) >= 6  # three calls, three timeline events
+    assert str(world.users["director"]) in html and str(world.users["finance"]) in html  # who follows each
+
+
+def test_the_history_of_changes_is_fetched_when_opened(client, world, django_assert_num_queries):
+    """The ticket page's collapsed history section holds a link; opening it fetches the rows (htmx),
+    the link without JavaScript opens them as a page; both within the user's projects."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    ticket = new_report(world).tickets.get()
+    url = reverse("tickets:history", args=[ticket.number])
+    login(client, world, "front_desk")
+    html = client.get(ticket.get_absolute_url()).content.decode()
+    assert f'hx-get="{url}" hx-trigger="toggle once"' in html and f'<a href="{url}">' in html
+    with CaptureQueriesContext(connection) as ctx:
+        client.get(ticket.get_absolute_url())
+    assert not [q for q in ctx.captured_queries if "historicalticket" in q["sql"]]
+    client.get(url, headers={"HX-Request": "true"})
+    with django_assert_num_queries(4):  # the session, the user, the ticket in scope, its history
+        rows = client.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert rows.count("<tr>") == 2 and "<html" not in rows
+    assert action_label("confirm") in rows and str(world.users["front_desk"]) in rows
+    page = client.get(url)
+    assert (
+        page.status_code == 200
+        and "<html" in page.content.decode()
+        and action_label("confirm") in page.content.decode()
+    )
+    other = other_world_report(world).tickets.get()
+    assert client.get(reverse("tickets:history", args=[other.number])).status_code == 404
+    login(client, world, "contractor")
+    assert client.get(url).status_code == 403
 
 
 def test_ticket_page_escapes_what_people_typed(client, world):

@@ -49,6 +49,7 @@ from ..models import (
     ContactAttempt,
     Difficulty,
     DispatchNotice,
+    Escalation,
     Report,
     Resolution,
     State,
@@ -649,6 +650,11 @@ def ticket_detail(request, number: str):
             "appointments",
             Prefetch("notices", queryset=DispatchNotice.objects.select_related("contractor")),
             "plans",  # the conditions of the actions read the latest plan
+            # The list shows who follows each (a name); the evidence can be long and is not shown here.
+            Prefetch(
+                "escalations",
+                queryset=Escalation.objects.select_related("assignee").defer("evidence", *named("assignee")),
+            ),
         )
     )
     with joins_as_written(unless_plans_kept=True):
@@ -658,19 +664,10 @@ def ticket_detail(request, number: str):
         if action.name not in SUPPORTED_ACTIONS:
             action.enabled = False
             action.reasons = [*action.reasons, _("done from the dispatch notice page")]
-    history = list(
-        ticket.history.select_related("history_user")
-        .only("history_date", "history_change_reason", "state", *(f"history_user__{f}" for f in USER_NAME))
-        .order_by("-history_date")[:30]
-    )
-    for h in history:  # a transition's reason is its name unless a note was given
-        reason = h.history_change_reason or ""
-        h.reason_label = action_label(reason) if reason in ACTIONS else reason
     context = {
         "ticket": ticket,
         "report": ticket.report,
         "actions": actions,
-        "history": history,
         # ``report`` is loaded too: the related manager reads it on every row (an N+1 otherwise).
         "siblings": ticket.report.tickets.exclude(pk=ticket.pk).only("report", "number", "state", "location"),
         "contact_purposes": ContactAttempt.Purpose,
@@ -696,6 +693,29 @@ def ticket_detail(request, number: str):
         stylesheets=["css/frontdesk.css"],
         scripts=["js/frontdesk.js"],
     )
+
+
+HISTORY_ROWS = 30
+
+
+@role_required(*INTERNAL_ROLES)
+@require_GET
+def ticket_history(request, number: str):
+    """The ticket's history of changes (the latest 30): its rows for the ticket page's collapsed section,
+    fetched when it is opened (htmx), or a page of its own (the section's link, without JavaScript)."""
+    ticket = get_ticket_or_404(request.user, number, Ticket.objects.only("pk", "number", "state", "project_id"))
+    history = list(
+        ticket.history.select_related("history_user")
+        .only("history_date", "history_change_reason", "state", *(f"history_user__{f}" for f in USER_NAME))
+        .order_by("-history_date", "-history_id")[:HISTORY_ROWS]
+    )
+    for h in history:  # a transition's reason is its name unless a note was given
+        reason = h.history_change_reason or ""
+        h.reason_label = action_label(reason) if reason in ACTIONS else reason
+    context = {"ticket": ticket, "history": history}
+    if request.htmx:
+        return HttpResponse(engines["jinja2"].get_template("tickets/_history_rows.html").render(context, request))
+    return render_page(request, "tickets/history.html", context, title=_("History of changes"))
 
 
 def named(path: str) -> list[str]:
