@@ -25,9 +25,10 @@ from django.db import models
 from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import FSMField, transition
 
 from tickets.models import OwnerConsent, Ticket
+from warranty.fsm import ConcurrentTransitions
 from warranty.history import AuditHistory
 from warranty.models import Contractor, Engagement, Project
 from warranty.roles import Role
@@ -384,7 +385,7 @@ class CountersignStep(models.Model):
         return list(cls.objects.filter(project__isnull=True).order_by("position").values_list("role", flat=True))
 
 
-class PaymentApplication(ConcurrentTransitionMixin, models.Model):
+class PaymentApplication(ConcurrentTransitions, models.Model):
     """付款申请: the commissioned firm asks to be paid for an audited, signed-off repair."""
 
     class State(models.TextChoices):

@@ -11,11 +11,12 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import FSMField, transition
 from phonenumber_field.modelfields import PhoneNumberField
 
 from warranty.choices import ChoiceLabels
 from warranty.coverage import Payer
+from warranty.fsm import ConcurrentTransitions
 from warranty.history import AuditHistory
 from warranty.models import Contractor, DefectCategory, Engagement, Owner, Project, Unit
 
@@ -181,7 +182,7 @@ class Resolution(models.TextChoices):
     UNREACHABLE = "unreachable", _("Owner unreachable: closed after joint re-inspection")
 
 
-class Ticket(DerivedFlags, ChoiceLabels, ConcurrentTransitionMixin, models.Model):
+class Ticket(DerivedFlags, ChoiceLabels, ConcurrentTransitions, models.Model):
     """维修项: one defect of a report, with its own lifecycle."""
 
     scope_project_path = "project"

@@ -246,6 +246,14 @@ def test_concurrent_transition_mixin_refuses_a_stale_save(world):
     assert fresh(ticket).state == State.TRIAGE
 
 
+def test_the_state_fields_the_lock_compares_are_found_once_per_model():
+    from settlements.models import PaymentApplication
+
+    assert Ticket(pk=1).state_fields == (Ticket._meta.get_field("state"),)
+    assert Ticket(pk=2).state_fields is Ticket(pk=3).state_fields
+    assert PaymentApplication().state_fields == (PaymentApplication._meta.get_field("state"),)
+
+
 def test_state_cannot_be_assigned_directly(world):
     ticket = new_ticket(world)
     with pytest.raises(AttributeError):
