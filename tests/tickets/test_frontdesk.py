@@ -304,6 +304,7 @@ def test_the_history_of_changes_is_fetched_when_opened(client, world, django_ass
     assert rows.count("<tr>") == 2 and "<html" not in rows
     assert action_label("confirm") in rows and str(world.users["front_desk"]) in rows
     page = client.get(url)
+    assert "HX-Request" in page["Vary"]
     assert (
         page.status_code == 200
         and "<html" in page.content.decode()

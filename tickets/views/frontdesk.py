@@ -19,6 +19,7 @@ from django.shortcuts import redirect, render
 from django.template import engines
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -714,8 +715,11 @@ def ticket_history(request, number: str):
         h.reason_label = action_label(reason) if reason in ACTIONS else reason
     context = {"ticket": ticket, "history": history}
     if request.htmx:
-        return HttpResponse(engines["jinja2"].get_template("tickets/_history_rows.html").render(context, request))
-    return render_page(request, "tickets/history.html", context, title=_("History of changes"))
+        response = HttpResponse(engines["jinja2"].get_template("tickets/_history_rows.html").render(context, request))
+    else:
+        response = render_page(request, "tickets/history.html", context, title=_("History of changes"))
+    patch_vary_headers(response, ["HX-Request"])  # one URL, two bodies: a cache must not serve one for the other
+    return response
 
 
 def named(path: str) -> list[str]:
