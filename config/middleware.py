@@ -12,11 +12,16 @@ parameters), only the method, the view name and the SQLSTATE.
 
 import logging
 import time
+from urllib.parse import urlencode, urlsplit
 
+from django.conf import settings
+from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.core.exceptions import BadRequest
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
+from django.shortcuts import resolve_url
 from django.template.loader import render_to_string
+from django_htmx.http import HttpResponseClientRedirect
 
 logger = logging.getLogger(__name__)
 
@@ -116,3 +121,27 @@ class SessionRenewalMiddleware:
         """A login saves a new session: it counts as a renewal (connected in warranty.apps)."""
         if getattr(request, "session", None) is not None:
             cls.renewed(request.session)
+
+
+class HtmxLoginRedirectMiddleware:
+    """Send an htmx request whose session has ended to the login page as a whole page.
+
+    ``login_required`` answers such a request with a redirect to the login page; htmx would follow it
+    and put the login form where the fragment goes (a queue row, the unit search, the history section).
+    Instead the browser is told to go there (``HX-Redirect``), and to come back afterwards to the page
+    the user was on (``HX-Current-URL``), not to the fragment's URL. Place it after ``HtmxMiddleware``.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        htmx = getattr(request, "htmx", None)
+        if not htmx or response.status_code != 302:
+            return response
+        login = resolve_url(settings.LOGIN_URL)
+        if urlsplit(response["Location"]).path != login:
+            return response
+        back = htmx.current_url_abs_path  # None unless the page is on this site
+        return HttpResponseClientRedirect(f"{login}?{urlencode({REDIRECT_FIELD_NAME: back})}" if back else login)

@@ -124,6 +124,27 @@ def test_an_idle_session_ends(client, make_user, settings):
     assert response.status_code == 302 and reverse("login") in response["Location"]
 
 
+def test_an_htmx_request_after_the_session_ended_sends_the_page_to_the_login(client, make_user):
+    """Not the login form swapped into a queue row: the browser goes to the login page, then back to the page."""
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    client.force_login(make_user("front_desk", username="desk5"))
+    page = "http://testserver" + reverse("tickets:queue", args=["to-notify"]) + "?page=2"
+    fragment = reverse("tickets:unit_search")
+    htmx = {"HX-Request": "true", "HX-Current-URL": page}
+    assert client.post(fragment, {"q": "1-1"}, headers=htmx).status_code == 200  # signed in: the fragment
+    Session.objects.filter(session_key=client.session.session_key).update(expire_date=timezone.now())
+    response = client.post(fragment, {"q": "1-1"}, headers=htmx)
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == reverse("login") + "?next=%2Ffrontdesk%2Fqueues%2Fto-notify%2F%3Fpage%3D2"
+    # from another site's page: to the login page only; without htmx: Django's own redirect
+    response = client.post(fragment, {"q": "1-1"}, headers={**htmx, "HX-Current-URL": "https://evil.example/"})
+    assert response["HX-Redirect"] == reverse("login")
+    response = client.post(fragment, {"q": "1-1"})
+    assert response.status_code == 302 and "HX-Redirect" not in response
+
+
 @pytest.mark.parametrize("password", ["short", "1234567890123", "password123"])
 def test_weak_passwords_are_refused(password):
     from django.contrib.auth.password_validation import validate_password
