@@ -22,33 +22,19 @@ from django.db.models import (
     Subquery,
     Value,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Concat, NullIf, Trim
+from django.utils.translation import get_language
 
-from warranty.models import USER_NAME
 from warranty.scoping import scope
 
 from .models import Appointment, Channel, ContactAttempt, Difficulty, Report, State, Ticket
 from .selectors import tickets_for
 
-# What a queue row shows (templates/tickets/frontdesk/rows/): a few columns of four tables, not the
-# hundred of every table a ticket or report list joins, which the page would compile, fetch and
-# turn into model instances for nothing. The foreign keys are listed for the joins.
-TICKET_ROW = (
-    "number",
-    "state",
-    "location",
-    "created_at",
-    "signed_off_at",
-    "report",
-    "report__reporter_name",
-    "unit",
-    "unit__number",
-    "category",
-    "category__name_zh",
-    "category__name_en",
-    "steward",
-    *(f"steward__{name}" for name in USER_NAME),
-)
+# What a queue row shows (templates/jinja2/tickets/frontdesk/rows/): a few columns, not the hundred of
+# every table a ticket or report list joins, which the page would compile, fetch and turn into model
+# instances for nothing. A ticket row is the ticket's own columns, what it refers to annotated as names
+# and numbers by _ticket_rows (one model instance per row instead of five); a report row joins its unit.
+TICKET_ROW = ("number", "state", "location", "created_at", "signed_off_at")
 REPORT_ROW = (
     "number",
     "is_emergency",
@@ -104,9 +90,29 @@ def _report_rows(user) -> QuerySet[Report]:
 
 
 def _ticket_rows(user) -> QuerySet[Ticket]:
-    """The user's tickets with what a queue row shows."""
-    rows = Ticket.objects.select_related("report", "unit", "category", "steward").only(*TICKET_ROW)
-    return scope(rows.annotate(phone=_phone("report__contact_phone")), user)
+    """The user's tickets with what a queue row shows: the reporter, the phone, the unit's number, the
+    category's and the steward's names, annotated (the same joins, no instance of each per row)."""
+    rows = Ticket.objects.only(*TICKET_ROW).annotate(
+        reporter_name=F("report__reporter_name"),
+        phone=_phone("report__contact_phone"),
+        unit_number=F("unit__number"),
+        category_name=_category_name("category"),
+        steward_name=_user_name("steward"),
+    )
+    return scope(rows, user)
+
+
+def _category_name(path: str):
+    """``DefectCategory.name`` in SQL: the English name on English pages when it has one, else the Chinese."""
+    if (get_language() or "").startswith("en"):
+        return Coalesce(NullIf(F(f"{path}__name_en"), Value("")), F(f"{path}__name_zh"))
+    return F(f"{path}__name_zh")
+
+
+def _user_name(path: str):
+    """``str(User)`` in SQL: family and given name, else the username; NULL when there is no user."""
+    full = NullIf(Trim(Concat(F(f"{path}__last_name"), F(f"{path}__first_name"))), Value(""))
+    return Coalesce(full, F(f"{path}__username"), output_field=CharField())
 
 
 def first_contact_due(user) -> QuerySet[Report]:

@@ -319,6 +319,35 @@ def test_a_queue_row_shows_its_report_in_local_time_with_the_two_click_call(clie
     assert 'name="queue" value="first-contact"' in row and "已联系上" in row and "未联系上" in row
 
 
+def test_ticket_rows_show_unit_reporter_category_and_steward_in_the_pages_language(client, world):
+    """The to-book and to-notify rows get these as annotated names (no joined instances): the same words as
+    the models give them, the category in English on English pages, a dash without a steward."""
+    from django.utils import translation
+
+    booked = advance(world, new_report(world).tickets.get(), State.DISPATCH, difficulty="simple")
+    told = advance(world, new_report(world).tickets.get(), State.CALLBACK)
+    steward = world.users["steward"]
+    client.force_login(world.users["front_desk"])
+
+    def row(slug, ticket):
+        html = client.get(reverse("tickets:queue", args=[slug])).content.decode()
+        start = html.index(f'data-ticket="{ticket.number}"')
+        return html[start : html.index("</tr>", start)]
+
+    for language in ("zh-hans", "en"):
+        client.post(reverse("set_language"), {"language": language, "next": "/"})
+        with translation.override(language):
+            name = booked.category.name
+        for slug, ticket in (("to-book", booked), ("to-notify", told)):
+            html = row(slug, ticket)
+            assert ticket.unit.number in html and f"· {name}</td>" in html, (language, slug)
+            assert f"<td>{steward.display_name}</td>" in html
+        assert told.report.reporter_name in row("to-notify", told)
+    assert booked.category.name_en and booked.category.name_en != booked.category.name_zh
+    Ticket.objects.filter(pk=booked.pk).update(steward=None)
+    assert "<td>—</td>" in row("to-book", booked)
+
+
 def test_queue_rows_escape_what_owners_typed(client, world):
     """The rows are Jinja2 templates (autoescaped, as Django's): a web report's reporter name is text."""
     report = new_report(world, by=None, confirm=False, channel=Channel.WEB)
