@@ -49,6 +49,8 @@ BENCH_TICKETS ?= 1000000
 BENCH_ARGS ?=
 bench: $(VENV)/.runtime
 	bench/ensure-wrk
+	@# The bench re-creates BENCH_DB, but connects to it first: create it on a machine that never ran it.
+	psql "$(BENCH_DB)" -c "select 1" >/dev/null 2>&1 || createdb -h 127.0.0.1 -U postgres $(notdir $(BENCH_DB))
 	DATABASE_URL=$(BENCH_DB) DJANGO_SETTINGS_MODULE=bench.settings $(PY) -m bench.scale --tickets $(BENCH_TICKETS) $(BENCH_ARGS)
 
 # The instructions each page costs the web process (valgrind), on the database `make bench` seeded.
