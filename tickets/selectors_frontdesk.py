@@ -22,9 +22,9 @@ from django.db.models import (
     Subquery,
     Value,
 )
-from django.db.models.functions import Coalesce, Concat, NullIf, Trim
-from django.utils.translation import get_language
+from django.db.models.functions import Coalesce
 
+from warranty.models import DefectCategory, User
 from warranty.scoping import scope
 
 from .models import Appointment, Channel, ContactAttempt, Difficulty, Report, State, Ticket
@@ -96,23 +96,10 @@ def _ticket_rows(user) -> QuerySet[Ticket]:
         reporter_name=F("report__reporter_name"),
         phone=_phone("report__contact_phone"),
         unit_number=F("unit__number"),
-        category_name=_category_name("category"),
-        steward_name=_user_name("steward"),
+        category_name=DefectCategory.name_at("category"),
+        steward_name=User.name_at("steward"),
     )
     return scope(rows, user)
-
-
-def _category_name(path: str):
-    """``DefectCategory.name`` in SQL: the English name on English pages when it has one, else the Chinese."""
-    if (get_language() or "").startswith("en"):
-        return Coalesce(NullIf(F(f"{path}__name_en"), Value("")), F(f"{path}__name_zh"))
-    return F(f"{path}__name_zh")
-
-
-def _user_name(path: str):
-    """``str(User)`` in SQL: family and given name, else the username; NULL when there is no user."""
-    full = NullIf(Trim(Concat(F(f"{path}__last_name"), F(f"{path}__first_name"))), Value(""))
-    return Coalesce(full, F(f"{path}__username"), output_field=CharField())
 
 
 def first_contact_due(user) -> QuerySet[Report]:

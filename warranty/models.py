@@ -6,7 +6,8 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce, Concat, NullIf, Trim
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -52,9 +53,20 @@ class BilingualName(models.Model):
 
     @property
     def name(self) -> str:
-        if (get_language() or "zh-hans").startswith("en") and self.name_en:
+        if _english() and self.name_en:
             return self.name_en
         return self.name_zh
+
+    @staticmethod
+    def name_at(path: str):
+        """``name`` in SQL, of the row joined at ``path`` (an annotation for lists)."""
+        if _english():
+            return Coalesce(NullIf(F(f"{path}__name_en"), Value("")), F(f"{path}__name_zh"))
+        return F(f"{path}__name_zh")
+
+
+def _english() -> bool:
+    return (get_language() or "zh-hans").startswith("en")
 
 
 class Project(models.Model):
@@ -495,6 +507,12 @@ class User(AbstractUser):
     def __str__(self):
         full = f"{self.last_name}{self.first_name}".strip()
         return full or self.username
+
+    @staticmethod
+    def name_at(path: str):
+        """``str(user)`` in SQL, of the user joined at ``path`` (an annotation for lists; NULL for no user)."""
+        full = NullIf(Trim(Concat(F(f"{path}__last_name"), F(f"{path}__first_name"))), Value(""))
+        return Coalesce(full, F(f"{path}__username"), output_field=models.CharField())
 
     @property
     def display_name(self) -> str:
