@@ -21,7 +21,7 @@ from tests.factories import (
     category,
     trade,
 )
-from tickets.models import Location
+from tickets.models import Escalation, Location
 from tickets.services import DefectInput, report_create
 
 ROLES = [
@@ -104,3 +104,17 @@ def new_report(world, *, defects=None, by=None, **kwargs):
 
 def in_future(hours=2):
     return timezone.now() + dt.timedelta(hours=hours)
+
+
+def escalate(ticket, reason, follower=None, **fields):
+    """An open escalation of ``ticket`` (as the SLA sweep raises it), followed by ``follower``."""
+    return Escalation.objects.create(
+        reason=reason,
+        subject_key=f"ticket:{ticket.pk}",
+        project_id=ticket.project_id,
+        ticket=ticket,
+        summary="…",
+        raised_at=timezone.now(),
+        assignee=follower,
+        **fields,
+    )

@@ -27,7 +27,7 @@ from tickets.selectors import action_label
 from tickets.services import DefectInput, report_create
 from warranty.models import DefectCategory
 
-from .conftest import in_future, jpeg_upload, new_report
+from .conftest import escalate, in_future, jpeg_upload, new_report
 from .lifecycle import advance, out_of_warranty_ticket
 
 pytestmark = pytest.mark.django_db
@@ -269,15 +269,7 @@ def test_ticket_page_loads_names_and_numbers_in_a_fixed_number_of_queries(client
         (Escalation.Reason.COMPENSATION, "director"),
         (Escalation.Reason.GROUP_COMPLAINT, "finance"),
     ):
-        Escalation.objects.create(
-            reason=reason,
-            subject_key=f"ticket:{ticket.pk}",
-            project_id=ticket.project_id,
-            ticket=ticket,
-            summary="…",
-            raised_at=timezone.now(),
-            assignee=world.users[follower],
-        )
+        escalate(ticket, reason, world.users[follower])
     after, html = page()
     assert after == before
     assert html.count(str(world.users["customer_service"])) >= 6  # three calls, three timeline events

@@ -26,8 +26,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from markupsafe import Markup
 
 from config.jinja2 import csrf, render_page
+from warranty import dossier as dossier_lists
 from warranty.coverage import NoWarrantyPeriod, assess_coverage
 from warranty.db import defer_all_but, joins_as_written
+from warranty.dossier import Rows
 from warranty.models import USER_NAME, Contractor, DefectCategory, Owner, Ownership, Project, Unit, User
 from warranty.parsing import parse_aware_datetime, parse_id
 from warranty.reversing import reverse_cached
@@ -46,11 +48,13 @@ from ..forms_frontdesk import (
     unit_search_filter,
 )
 from ..models import (
+    Appointment,
     Attachment,
     ContactAttempt,
     Difficulty,
     DispatchNotice,
     Escalation,
+    RepairPlan,
     Report,
     Resolution,
     State,
@@ -631,6 +635,28 @@ def web_report_confirm(request, number: str):
 # --- the ticket page ---------------------------------------------------------------------------
 
 
+# What the ticket page lists: the names and fields its template and the conditions of its actions read.
+TICKET_PAGE_LISTS = (
+    Rows("attachments", Attachment, where=(("ticket", "ticket"),)),
+    Rows("timeline", TimelineEvent, where=(("ticket", "ticket"),), joins=(("actor", USER_NAME),)),
+    Rows("contacts", ContactAttempt, where=(("ticket", "ticket"),), joins=(("by", USER_NAME),)),
+    Rows("appointments", Appointment, where=(("ticket", "ticket"),)),
+    Rows("notices", DispatchNotice, where=(("ticket", "ticket"),), joins=(("contractor", ("name",)),)),
+    Rows("plans", RepairPlan, where=(("ticket", "ticket"),)),  # the conditions of the actions read the latest
+    # Who follows each (a name); the evidence can be long and is not shown here.
+    Rows(
+        "escalations", Escalation, where=(("ticket", "ticket"),), defer=("evidence",), joins=(("assignee", USER_NAME),)
+    ),
+    # The other defects of its report.
+    Rows(
+        "siblings",
+        Ticket,
+        where=(("report", "report"), ("id", "ticket", "<>")),
+        only=("report", "number", "state", "location"),
+    ),
+)
+
+
 @role_required(*INTERNAL_ROLES)
 @require_GET
 def ticket_detail(request, number: str):
@@ -644,22 +670,11 @@ def ticket_detail(request, number: str):
         )
         .defer(*named("steward"), *named("engineer"), *defer_all_but("report__owner", Owner, "name"))
         .annotate(repeat_of_number=F("repeat_of__number"))
-        .prefetch_related(
-            "attachments",
-            Prefetch("timeline", queryset=TimelineEvent.objects.select_related("actor").defer(*named("actor"))),
-            Prefetch("contacts", queryset=ContactAttempt.objects.select_related("by").defer(*named("by"))),
-            "appointments",
-            Prefetch("notices", queryset=DispatchNotice.objects.select_related("contractor")),
-            "plans",  # the conditions of the actions read the latest plan
-            # The list shows who follows each (a name); the evidence can be long and is not shown here.
-            Prefetch(
-                "escalations",
-                queryset=Escalation.objects.select_related("assignee").defer("evidence", *named("assignee")),
-            ),
-        )
     )
     with joins_as_written(unless_plans_kept=True):
         ticket = get_ticket_or_404(request.user, number, dossier)
+    # Its lists in one more query (not one each): see warranty.dossier.
+    dossier_lists.load(ticket, TICKET_PAGE_LISTS, {"ticket": ticket.pk, "report": ticket.report_id})
     actions = ticket_actions(ticket, request.user)
     for action in actions:
         if action.name not in SUPPORTED_ACTIONS:
@@ -669,8 +684,7 @@ def ticket_detail(request, number: str):
         "ticket": ticket,
         "report": ticket.report,
         "actions": actions,
-        # ``report`` is loaded too: the related manager reads it on every row (an N+1 otherwise).
-        "siblings": ticket.report.tickets.exclude(pk=ticket.pk).only("report", "number", "state", "location"),
+        "siblings": ticket.siblings,
         "contact_purposes": ContactAttempt.Purpose,
         "can_contact": request.user.is_superuser
         or request.user.has_role(*FRONT_DESK_ROLES, Role.STEWARD, Role.ENGINEER),
