@@ -3,19 +3,45 @@
 Each page checks the user's roles (``User.role_names``: the groups) and limits its queries to the
 projects the user serves (``warranty.scoping.project_ids``); the ticket page and the admin check
 permissions. ``ModelBackend`` reads those in four queries after the user's own (groups, projects,
-the user's permissions, the groups' permissions). Here the user's query brings the group names and
-project ids as two arrays (PostgreSQL), and the permissions come in one query. Nothing is kept
-beyond the request: a change of role, project or permission counts from the next request, as before.
+the user's permissions, the groups' permissions). Here the user's query brings the group names,
+project ids and permissions (the user's and its groups') as three arrays (PostgreSQL; elsewhere the
+permissions come in one query when first asked). Nothing is kept beyond the request: a change of
+role, project or permission counts from the next request, as before.
 """
 
 from __future__ import annotations
 
+from functools import cache
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Permission
+from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
 from django.db.models import OuterRef
+from django.db.models.expressions import RawSQL
+
+
+@cache
+def _permissions_sql() -> str:
+    """``app_label.codename`` of the user's permissions and its groups' (PostgreSQL), as an array.
+
+    Raw SQL: the ORM would compile the two joins and the union on every request (it is most of what the
+    separate query cost); the tables are Django's own and named from their models."""
+    User = get_user_model()
+    qn = connection.ops.quote_name
+    user_perms = User.user_permissions.through._meta.db_table
+    user_groups = User.groups.through._meta.db_table
+    group_perms = Permission.group_set.through._meta.db_table
+    user = f"{qn(User._meta.db_table)}.{qn(User._meta.pk.column)}"
+    return (
+        "ARRAY(SELECT ct.app_label || '.' || p.codename"
+        f" FROM {qn(Permission._meta.db_table)} p JOIN {qn(ContentType._meta.db_table)} ct ON ct.id = p.content_type_id"
+        f" WHERE p.id IN (SELECT permission_id FROM {qn(user_perms)} WHERE user_id = {user}"
+        f" UNION ALL SELECT gp.permission_id FROM {qn(group_perms)} gp"
+        f" JOIN {qn(user_groups)} ug ON ug.group_id = gp.group_id WHERE ug.user_id = {user}))"
+    )
 
 
 class Backend(ModelBackend):
@@ -31,6 +57,7 @@ class Backend(ModelBackend):
                 loaded_projects=ArraySubquery(
                     User.projects.through.objects.filter(user_id=OuterRef("pk")).values("project_id")
                 ),
+                loaded_permissions=RawSQL(_permissions_sql(), ()),
             )
         try:
             user = users.get(pk=user_id)
@@ -39,6 +66,8 @@ class Backend(ModelBackend):
         if postgres:  # what User.role_names and scoping.project_ids would otherwise query
             user._role_names = set(user.loaded_roles)
             user._project_ids = set(user.loaded_projects)
+            if not user.is_superuser:  # a superuser's are every permission, read when asked
+                user._perm_cache = set(user.loaded_permissions)
         return user if self.user_can_authenticate(user) else None
 
     def get_all_permissions(self, user_obj, obj=None):
