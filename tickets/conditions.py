@@ -20,6 +20,10 @@ def condition(label, where: str = ""):
 
 
 def _latest(qs):
+    """The record of ``qs`` with the highest key; from the list when it is loaded already (the ticket page
+    loads the ticket's notices and plans with it), else with a query."""
+    if qs._result_cache is not None:
+        return max(qs, key=lambda record: record.pk, default=None)
     return qs.order_by("-pk").first()
 
 

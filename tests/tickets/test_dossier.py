@@ -108,3 +108,18 @@ def test_the_ticket_page_reads_its_lists_in_one_query(client, world, rich):
     assert len(lists) == 1
     html = response.content.decode()
     assert rich.notices.get().contractor.name in html and str(world.users["director"]) in html
+
+
+def test_the_conditions_read_the_latest_notice_and_plan_from_the_loaded_lists(world, rich, django_assert_num_queries):
+    from tickets import conditions
+    from tickets.models import RepairPlan
+
+    newer = RepairPlan.objects.create(ticket=rich, cause="复查", method="补做", written_by=world.users["steward"])
+    notice = rich.notices.get()
+    ticket = loaded(rich, True)
+    with django_assert_num_queries(0):
+        assert conditions._latest(ticket.plans.all()) == newer
+        assert conditions._latest(ticket.notices.all()) == notice
+        assert conditions.notice_accepted(ticket) == (notice.status == "accepted")
+    with django_assert_num_queries(1):  # not loaded: a query, the same answer
+        assert conditions._latest(rich.plans.all()) == newer
