@@ -57,14 +57,10 @@ class Rows:
         for column, key, *op in self.where:
             lookup = {column: values[key]}
             qs = qs.exclude(**lookup) if op == ["<>"] else qs.filter(**lookup)
-        qs = qs.only(*(f.name for f in self.fields()))
         if self.joins:
             qs = qs.select_related(*(name for name, _ in self.joins))
-            qs = qs.only(
-                *(f.name for f in self.fields()),
-                *(f"{fk.name}__{f.name}" for fk, fields in self.joined() for f in fields),
-            )
-        return qs.order_by(*self.order_by())
+        joined = (f"{fk.name}__{f.name}" for fk, fields in self.joined() for f in fields)
+        return qs.only(*(f.name for f in self.fields()), *joined).order_by(*self.order_by())
 
 
 def _fields(model, only, defer) -> list:

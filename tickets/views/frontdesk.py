@@ -26,10 +26,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from markupsafe import Markup
 
 from config.jinja2 import csrf, render_page
-from warranty import dossier as dossier_lists
 from warranty.coverage import NoWarrantyPeriod, assess_coverage
 from warranty.db import defer_all_but, joins_as_written
 from warranty.dossier import Rows
+from warranty.dossier import load as load_lists
 from warranty.models import USER_NAME, Contractor, DefectCategory, Owner, Ownership, Project, Unit, User
 from warranty.parsing import parse_aware_datetime, parse_id
 from warranty.reversing import reverse_cached
@@ -674,7 +674,7 @@ def ticket_detail(request, number: str):
     with joins_as_written(unless_plans_kept=True):
         ticket = get_ticket_or_404(request.user, number, dossier)
     # Its lists in one more query (not one each): see warranty.dossier.
-    dossier_lists.load(ticket, TICKET_PAGE_LISTS, {"ticket": ticket.pk, "report": ticket.report_id})
+    load_lists(ticket, TICKET_PAGE_LISTS, {"ticket": ticket.pk, "report": ticket.report_id})
     actions = ticket_actions(ticket, request.user)
     for action in actions:
         if action.name not in SUPPORTED_ACTIONS:
