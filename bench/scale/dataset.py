@@ -1192,6 +1192,62 @@ def seed_derived(reg: Registry, backlog: dt.timedelta) -> None:
         WHERE c.code = 'repair_finished' AND c.breached_at IS NOT NULL
         """
     )
+    seed_batch_defects()
+
+
+# The open batch-defect escalation of a (batch, category) holds the tickets of this many days before its latest:
+# the GM resolves it once the remedy is under way, and the next ticket of that defect in the batch raises it again.
+BATCH_DEFECT_OPEN_DAYS = 90
+
+
+def seed_batch_defects() -> int:
+    """DOMAIN §5: the same kind of defect in ≥ 20 % of a batch's units, as ten years of intakes leave it.
+
+    tickets.escalations.detect_batch_defect raises one escalation per batch and category when the share
+    reaches the threshold and adds every later ticket to it while it is open. Ten years on, every
+    (batch, category) over the threshold has one open (or acknowledged) escalation: raised by the first
+    ticket of its last ``BATCH_DEFECT_OPEN_DAYS`` days, with those tickets as evidence. Earlier, resolved
+    ones are not written (no page or job reads them in bulk).
+    """
+    from tickets.escalations import BATCH_MIN_UNITS, BATCH_SHARE_PERCENT
+
+    return execute(
+        """
+        WITH unit_batch AS (
+            SELECT u.id AS unit_id, b.batch_id FROM warranty_unit u JOIN warranty_building b ON b.id = u.building_id
+        ), units AS (
+            SELECT batch_id, count(*) AS n FROM unit_batch GROUP BY batch_id
+        ), combo AS (
+            SELECT ub.batch_id, t.category_id, count(DISTINCT t.unit_id) AS affected, max(t.created_at) AS latest
+            FROM tickets_ticket t JOIN unit_batch ub ON ub.unit_id = t.unit_id
+            WHERE t.state <> 'cancelled' GROUP BY ub.batch_id, t.category_id
+        ), over AS (
+            SELECT c.*, units.n AS units FROM combo c JOIN units USING (batch_id)
+            WHERE c.affected >= %(min_units)s AND c.affected * 100 >= %(percent)s * units.n
+        ), recent AS (
+            SELECT o.batch_id, o.category_id, t.id, t.number, t.created_at,
+                   row_number() OVER (PARTITION BY o.batch_id, o.category_id ORDER BY t.created_at, t.id) AS n
+            FROM over o JOIN unit_batch ub ON ub.batch_id = o.batch_id
+            JOIN tickets_ticket t ON t.unit_id = ub.unit_id AND t.category_id = o.category_id
+            WHERE t.state <> 'cancelled' AND t.created_at > o.latest - %(days)s * interval '1 day'
+        ), evidence AS (
+            SELECT batch_id, category_id, min(created_at) AS raised_at, min(id) FILTER (WHERE n = 1) AS ticket_id,
+                   jsonb_agg(jsonb_build_object('ticket', number, 'id', id) ORDER BY n) AS tickets
+            FROM recent GROUP BY batch_id, category_id
+        )
+        INSERT INTO tickets_escalation (reason, subject_key, project_id, ticket_id, batch_id, category_id, summary,
+            evidence, status, raised_at, resolution_note)
+        SELECT 'batch_defect', 'batch:' || o.batch_id || ':category:' || o.category_id, b.project_id, e.ticket_id,
+            o.batch_id, o.category_id,
+            p.code || ' ' || b.name || '：' || o.units || '户中有' || o.affected || '户出现' || dc.name_zh || '。',
+            e.tickets || jsonb_build_array(jsonb_build_object('affected_units', o.affected, 'units', o.units)),
+            CASE WHEN o.batch_id %% 3 = 0 THEN 'acknowledged' ELSE 'open' END, e.raised_at, ''
+        FROM over o JOIN evidence e USING (batch_id, category_id)
+        JOIN warranty_deliverybatch b ON b.id = o.batch_id JOIN warranty_project p ON p.id = b.project_id
+        JOIN warranty_defectcategory dc ON dc.id = o.category_id
+        """,
+        {"min_units": BATCH_MIN_UNITS, "percent": BATCH_SHARE_PERCENT, "days": BATCH_DEFECT_OPEN_DAYS},
+    )
 
 
 def reset_sequences() -> None:
