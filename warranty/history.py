@@ -10,6 +10,7 @@ much of the table's size. :class:`AuditHistory` keeps only the record's id, ``hi
 
 from __future__ import annotations
 
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 
@@ -24,3 +25,19 @@ class AuditHistory(HistoricalRecords):
             if name != model._meta.pk.name and name not in self.keep_index:
                 field.db_index = False
         return fields
+
+
+def history_row(instance, history_type: str, *, reason: str | None = None):
+    """The history row (unsaved) that simple-history writes for ``instance`` as it is now.
+
+    For a writer that records two steps of one instance in one INSERT (a ticket written already
+    confirmed: its "created" and "confirm" rows); the user is the instance's ``_history_user``.
+    """
+    history = type(instance).history.model
+    return history(
+        history_date=timezone.now(),
+        history_user=getattr(instance, "_history_user", None),
+        history_change_reason=reason,
+        history_type=history_type,
+        **{field.attname: getattr(instance, field.attname) for field in history.tracked_fields},
+    )

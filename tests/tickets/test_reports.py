@@ -39,6 +39,34 @@ def test_report_with_three_defects_runs_a_fixed_number_of_queries(world, django_
     assert all(t.state == State.TRIAGE for t in report.tickets.all())
 
 
+def test_a_confirmed_ticket_is_written_once_and_keeps_both_steps(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    new_report(world)  # warm caches
+    with CaptureQueriesContext(connection) as queries:
+        report = new_report(world, defects=defects(1))
+    ticket = report.tickets.get()
+    assert ticket.state == State.TRIAGE
+    # one INSERT of the ticket row, no UPDATE of it (the state is in most of the table's indexes)
+    written = [q["sql"] for q in queries.captured_queries if '"tickets_ticket"' in q["sql"].split(" (")[0]]
+    assert [sql.split()[0] for sql in written if not sql.startswith("SELECT")] == ["INSERT"]
+    # the history as the step-by-step writes left it: created in intake, then confirmed by the front desk
+    rows = list(ticket.history.order_by("history_date", "history_id"))
+    assert [(r.history_type, r.state, r.history_change_reason, r.history_user) for r in rows] == [
+        ("+", State.INTAKE, None, world.users["front_desk"]),
+        ("~", State.TRIAGE, "confirm", world.users["front_desk"]),
+    ]
+    assert rows[0].number == rows[1].number == ticket.number and rows[0].id == ticket.pk
+    steps = ticket.timeline.exclude(verb__startswith="escalated_")  # the warm-up report makes this a repeat
+    events = list(steps.order_by("at", "pk").values_list("verb", "from_state", "to_state"))
+    assert events == [("reported", "", State.INTAKE), ("confirm", State.INTAKE, State.TRIAGE)]
+    # a report not confirmed yet (a web report) stays in intake, with its one history row
+    waiting = new_report(world, confirm=False, defects=defects(1)).tickets.get()
+    assert waiting.state == State.INTAKE
+    assert list(waiting.history.values_list("history_type", "state")) == [("+", State.INTAKE)]
+
+
 def test_report_number_format(world):
     report = new_report(world)
     code, day, seq = report.number.split("-")

@@ -10,6 +10,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from warranty.history import history_row
 from warranty.roles import Role
 from warranty.scoping import can_see_project, is_contractor
 from warranty.selectors import current_primary_owner
@@ -18,7 +19,7 @@ from .. import notify
 from ..attachments import CheckedUpload, check_upload
 from ..models import OPEN_STATES, Attachment, Channel, Report, ReportSequence, State, Ticket
 from .errors import NotPermitted, OutOfScope, ServiceError
-from .lifecycle import run_transition_inline, same_location, timeline
+from .lifecycle import same_location, timeline
 
 
 @dataclass
@@ -121,7 +122,7 @@ def report_create(
                 note=note,
             )
             for n, (defect, uploads) in enumerate(zip(defects, checked, strict=True), start=1):
-                ticket = _write_ticket(report, n, defect, by=by)
+                ticket = _write_ticket(report, n, defect, by=by, confirm=confirm and by is not None)
                 for upload in uploads:
                     attachment = Attachment(
                         ticket=ticket,
@@ -138,8 +139,6 @@ def report_create(
                         attachment.thumbnail.save(upload.thumbnail.name, upload.thumbnail, save=False)
                         written_files.append(attachment.thumbnail)
                     attachment.save()
-                if confirm and by is not None:
-                    run_transition_inline(ticket, by=by, name="confirm")
             if is_emergency:
                 for role in (Role.DIRECTOR, Role.STEWARD):
                     notify.queue_role("emergency_report", ticket=report.tickets.first(), role=role)
@@ -178,7 +177,14 @@ def _write_report(*, by, unit, reporter_name, contact_phone, received_at, **fiel
     return report
 
 
-def _write_ticket(report: Report, n: int, defect: DefectInput, *, by) -> Ticket:
+def _write_ticket(report: Report, n: int, defect: DefectInput, *, by, confirm: bool) -> Ticket:
+    """Write one defect's ticket; ``confirm``: the front desk has read it back, so it moves on to triage.
+
+    A confirmed ticket is written once, already in triage: one INSERT instead of an INSERT and an UPDATE,
+    which would rewrite an entry in each of the table's indexes (the state is in most of them). Its
+    history and timeline still show both steps, reported (in intake) and confirmed, as the step
+    ``run_transition_inline(ticket, name="confirm")`` would write them.
+    """
     ticket = Ticket(
         report=report,
         seq=n,
@@ -202,8 +208,21 @@ def _write_ticket(report: Report, n: int, defect: DefectInput, *, by) -> Ticket:
         name, messages = next(iter(exc.message_dict.items()))
         raise ServiceError(messages[0], field=f"defects-{n - 1}-{name}") from exc
     ticket._history_user = by
-    ticket.save()
+    if not confirm:
+        ticket.save()
+        timeline(ticket, by, "reported", to_state=State.INTAKE, note=report.get_channel_display())
+        return ticket
+    reported = history_row(ticket, "+")
+    ticket.confirm()
+    ticket.skip_history_when_saving = True  # simple-history: the two rows are written below
+    try:
+        ticket.save()
+    finally:
+        del ticket.skip_history_when_saving
+    reported.id = ticket.pk
+    Ticket.history.model.objects.bulk_create([reported, history_row(ticket, "~", reason="confirm")])
     timeline(ticket, by, "reported", to_state=State.INTAKE, note=report.get_channel_display())
+    timeline(ticket, by, "confirm", from_state=State.INTAKE, to_state=ticket.state)
     return ticket
 
 
