@@ -11,13 +11,39 @@ much of the table's size. :class:`AuditHistory` keeps only the record's id, ``hi
 from __future__ import annotations
 
 from django.utils import timezone
+from django.utils.functional import cached_property
+from simple_history.manager import HistoryDescriptor
 from simple_history.models import HistoricalRecords
+
+
+class ReusedManagerDescriptor(HistoryDescriptor):
+    """``Model.history`` and ``instance.history``, with the manager class built once.
+
+    simple-history's descriptor builds it on every access (``Manager.from_queryset``, which inspects
+    every queryset method): on every ``.history`` read and on every save that writes a history row.
+    """
+
+    @cached_property
+    def manager(self):
+        return self.manager_class.from_queryset(self.queryset_class)
+
+    def __get__(self, instance, owner):
+        return self.manager(self.model, instance)
 
 
 class AuditHistory(HistoricalRecords):
     def __init__(self, *args, keep_index: tuple[str, ...] = (), **kwargs):
         super().__init__(*args, **kwargs)
         self.keep_index = set(keep_index)
+
+    def finalize(self, sender, **kwargs):
+        super().finalize(sender, **kwargs)
+        descriptor = sender.__dict__.get(self.manager_name)
+        if type(descriptor) is HistoryDescriptor:  # set on this model (not an abstract or inherited one)
+            reused = ReusedManagerDescriptor(
+                descriptor.model, manager=descriptor.manager_class, queryset=descriptor.queryset_class
+            )
+            setattr(sender, self.manager_name, reused)
 
     def copy_fields(self, model):
         fields = super().copy_fields(model)

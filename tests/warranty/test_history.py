@@ -4,6 +4,7 @@ import pytest
 from django.apps import apps
 from django.db import connection
 
+from tests.tickets.conftest import new_report, world  # noqa: F401
 from tickets.models import Report, Ticket
 
 pytestmark = pytest.mark.django_db
@@ -38,3 +39,15 @@ def test_a_ticket_history_is_still_read_by_its_index():
         )
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "Index" in plan, plan
+
+
+def test_the_history_manager_class_is_built_once_and_still_bound_to_its_instance(world):  # noqa: F811
+    first, second = new_report(world).tickets.get(), new_report(world).tickets.get()
+    models = [m for m in apps.get_models() if hasattr(m._meta, "simple_history_manager_attribute")]
+    assert Ticket in models
+    for model in models:
+        assert type(model.history) is type(model.history), model  # noqa: E721 - one class, not one per access
+    assert type(first.history) is type(Ticket.history)  # noqa: E721
+    assert {h.number for h in first.history.all()} == {first.number}
+    assert {h.number for h in second.history.all()} == {second.number}
+    assert Ticket.history.filter(id__in=[first.pk, second.pk]).count() == 4  # created and confirmed, each
