@@ -227,11 +227,11 @@ def test_a_connection_lost_mid_intake_shows_a_clean_503_and_saves_nothing(
     written_before_the_drop: list[Path] = []
     write_ticket = reports._write_ticket
 
-    def write_ticket_then_lose_the_database(report, n, defect, *, by):
+    def write_ticket_then_lose_the_database(report, n, defect, **kwargs):
         if n == 2:
             written_before_the_drop.extend(files_under(media))
             terminate_backend_of(connection)
-        return write_ticket(report, n, defect, by=by)
+        return write_ticket(report, n, defect, **kwargs)
 
     monkeypatch.setattr(reports, "_write_ticket", write_ticket_then_lose_the_database)
     with caplog.at_level(logging.ERROR, logger="config.middleware"):
