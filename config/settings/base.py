@@ -197,6 +197,13 @@ def cache_settings(url: str) -> dict:
 
 
 CACHES = cache_settings(CELERY_BROKER_URL)
+# Sessions are read from the shared cache, written to both (one query less on every request), when the
+# cache is Redis. A per-process cache could serve another process a session that was logged out there.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if CACHES["default"]["BACKEND"].endswith("RedisCache")
+    else "django.contrib.sessions.backends.db"
+)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True

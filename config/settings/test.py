@@ -12,6 +12,8 @@ MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(VAR_DIR / "test-media")))  # noq
 CELERY_BROKER_URL = env("REDIS_URL", default="memory://")  # noqa: F405
 CELERY_BROKER_TRANSPORT_OPTIONS = {}
 CACHES = cache_settings("locmem://")  # noqa: F405  (per process: tests never share a cache)
+# As in production with Redis; the test process (and its live server's threads) share this cache.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 CELERY_TASK_ALWAYS_EAGER = False
 # The product speaks zh-hans by default (base.py); tests assert the English msgids so that a
 # change of wording in the catalog does not break them. tests/test_translations.py checks
