@@ -82,10 +82,6 @@ def raise_escalation(
     When it is already open, new evidence is added to the open one instead.
     """
     now = now or timezone.now()
-    # Already open (the usual case for a unit or a batch that keeps reporting): one statement adds the
-    # evidence, before trying an insert that the partial unique index would refuse.
-    if _add_evidence(reason, subject_key, evidence or []):
-        return None
     escalation = Escalation(
         reason=reason,
         subject_key=subject_key[:100],
@@ -100,12 +96,20 @@ def raise_escalation(
         raised_by=by,
     )
     escalation._history_user = by
-    try:
-        with transaction.atomic():
-            escalation.save()
-    except IntegrityError:
-        _add_evidence(reason, subject_key, evidence or [])
-        return None
+    if connection.vendor == "postgresql":
+        if not _insert_or_add_evidence(escalation, by):
+            return None
+    else:
+        # Already open (the usual case for a unit or a batch that keeps reporting): one statement adds the
+        # evidence, before trying an insert that the partial unique index would refuse.
+        if _add_evidence(reason, subject_key, evidence or []):
+            return None
+        try:
+            with transaction.atomic():
+                escalation.save()
+        except IntegrityError:
+            _add_evidence(reason, subject_key, evidence or [])
+            return None
     roles = [*QUEUE_ROLES, *ALSO_TOLD.get(reason, [])]
     users = StaffIndex([project_id], roles).users(project_id, roles)
     notify.queue(
@@ -118,6 +122,41 @@ def raise_escalation(
     if ticket is not None:
         timeline(ticket, by, f"escalated_{reason}", note=escalation.summary[:200])
     return escalation
+
+
+def _merged_evidence(table: str, new: str) -> str:
+    """SQL: the open escalation's evidence and the entries of ``new`` (a jsonb array) it does not hold yet."""
+    return f"""{table}.evidence || COALESCE(
+        (SELECT jsonb_agg(e) FROM jsonb_array_elements({new}) AS e WHERE NOT {table}.evidence @> jsonb_build_array(e)),
+        '[]'::jsonb)"""
+
+
+def _insert_or_add_evidence(escalation: Escalation, by) -> bool:
+    """PostgreSQL: insert ``escalation``, or add its evidence to the open one of its reason and subject.
+
+    One statement either way (the partial unique index arbitrates), instead of an UPDATE, then an
+    INSERT in a savepoint; True when it was inserted, with its history row.
+    """
+    qn = connection.ops.quote_name
+    table = qn(Escalation._meta.db_table)
+    fields = [f for f in Escalation._meta.concrete_fields if not f.primary_key]
+    statuses = ", ".join(f"'{status}'" for status in OPEN_STATUSES)  # literals: the index's predicate is proven
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {table} ({", ".join(qn(f.column) for f in fields)}) VALUES ({", ".join(["%s"] * len(fields))})
+            ON CONFLICT (reason, subject_key) WHERE status IN ({statuses})
+            DO UPDATE SET evidence = {_merged_evidence(table, "EXCLUDED.evidence")}
+            RETURNING id, xmax = 0
+            """,
+            [f.get_db_prep_save(getattr(escalation, f.attname), connection) for f in fields],
+        )
+        pk, inserted = cursor.fetchone()
+    if inserted:
+        escalation.pk = pk
+        escalation._state.adding, escalation._state.db = False, connection.alias
+        copy_to_history(Escalation, [pk], at=escalation.raised_at, reason=None, user_id=by.pk if by else None)
+    return inserted
 
 
 def _add_evidence(reason: str, subject_key: str, evidence: list[dict]) -> bool:
@@ -134,10 +173,7 @@ def _add_evidence(reason: str, subject_key: str, evidence: list[dict]) -> bool:
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""
-                UPDATE {table} SET evidence = {table}.evidence || COALESCE(
-                    (SELECT jsonb_agg(e) FROM jsonb_array_elements(%s::jsonb) AS e
-                      WHERE NOT {table}.evidence @> jsonb_build_array(e)),
-                    '[]'::jsonb)
+                UPDATE {table} SET evidence = {_merged_evidence(table, "%s::jsonb")}
                  WHERE reason = %s AND subject_key = %s AND status = ANY(%s)
                 """,
                 [json.dumps(evidence, ensure_ascii=False), reason, key, OPEN_STATUSES],

@@ -15,7 +15,13 @@ HISTORY_COLUMNS = {"history_id", "history_date", "history_change_reason", "histo
 
 
 def copy_to_history(
-    model, ids: list[int], *, at: dt.datetime, reason: str, history_type: str = "+", user_id: int | None = None
+    model,
+    ids: list[int],
+    *,
+    at: dt.datetime,
+    reason: str | None,
+    history_type: str = "+",
+    user_id: int | None = None,
 ) -> int:
     """Write one history row per ``ids`` row of ``model`` as it is now; returns the rows written."""
     if not ids:
@@ -35,6 +41,6 @@ def copy_to_history(
                 ({columns}, history_date, history_change_reason, history_type, history_user_id)
             SELECT {columns}, %s, %s, %s, %s FROM {qn(model._meta.db_table)} WHERE {qn(model._meta.pk.column)} = ANY(%s)
             """,
-            [at, reason[:100], history_type, user_id, list(ids)],
+            [at, None if reason is None else reason[:100], history_type, user_id, list(ids)],
         )
         return cursor.rowcount

@@ -31,6 +31,43 @@ def escalations(reason, **filters):
     return Escalation.objects.filter(reason=reason, **filters)
 
 
+def test_raising_is_one_statement_that_inserts_or_adds_evidence(sla_world, django_assert_num_queries):
+    """On PostgreSQL the partial unique index arbitrates: the escalation is inserted (with its history row),
+    or the open one of the same reason and subject takes the new evidence; a resolved one is not touched."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tickets.escalations import raise_escalation
+
+    ticket, other = report(sla_world), report(sla_world, location=Location.KITCHEN)
+    args = {"reason": R.CONTRACTOR_STAFF, "project_id": ticket.project_id, "subject_key": f"ticket:{ticket.pk}"}
+    with CaptureQueriesContext(connection) as raised:
+        escalation = raise_escalation(
+            **args, summary="粗暴", evidence=ticket_evidence(ticket), ticket=ticket, by=sla_world.users["director"]
+        )
+    sql = [q["sql"] for q in raised.captured_queries]
+    assert [q.split()[0] for q in sql if "tickets_escalation" in q and "historicalescalation" not in q] == ["INSERT"]
+    assert not [q for q in sql if "SAVEPOINT" in q]  # no UPDATE tried first, no savepoint
+    stored = Escalation.objects.get(pk=escalation.pk)
+    assert (stored.status, stored.summary, stored.ticket, stored.raised_by) == (
+        Escalation.Status.OPEN,
+        "粗暴",
+        ticket,
+        sla_world.users["director"],
+    )
+    assert not escalation._state.adding and escalation.evidence == stored.evidence == ticket_evidence(ticket)
+    history = stored.history.get()
+    assert (history.history_type, history.history_user, history.summary) == ("+", sla_world.users["director"], "粗暴")
+    with django_assert_num_queries(1):
+        assert raise_escalation(**args, summary="again", evidence=ticket_evidence(other, ticket)) is None
+    stored = Escalation.objects.get(pk=escalation.pk)
+    assert (stored.summary, stored.evidence) == ("粗暴", ticket_evidence(ticket, other))
+    assert stored.history.count() == 1  # the evidence is its own record
+    Escalation.objects.filter(pk=escalation.pk).update(status=Escalation.Status.RESOLVED)
+    again = raise_escalation(**args, summary="third", evidence=ticket_evidence(other))
+    assert again.pk != escalation.pk and Escalation.objects.get(pk=escalation.pk).evidence == stored.evidence
+
+
 # --- second repair at the same location ---------------------------------------------------------
 
 
