@@ -51,6 +51,11 @@ def test_a_confirmed_ticket_is_written_once_and_keeps_both_steps(world):
     # one INSERT of the ticket row, no UPDATE of it (the state is in most of the table's indexes)
     written = [q["sql"] for q in queries.captured_queries if '"tickets_ticket"' in q["sql"].split(" (")[0]]
     assert [sql.split()[0] for sql in written if not sql.startswith("SELECT")] == ["INSERT"]
+    # its clocks are started once and not read back for the confirm (nobody else can see them yet)
+    clocks = [q["sql"] for q in queries.captured_queries if '"tickets_slaclock"' in q["sql"]]
+    assert [sql.split()[0] for sql in clocks] == ["INSERT"]
+    running = ticket.sla_clocks.filter(stopped_at__isnull=True).values_list("code", flat=True)
+    assert sorted(running) == ["dispatch_general", "first_contact", "repair_finished"]
     # the history as the step-by-step writes left it: created in intake, then confirmed by the front desk
     rows = list(ticket.history.order_by("history_date", "history_id"))
     assert [(r.history_type, r.state, r.history_change_reason, r.history_user) for r in rows] == [

@@ -173,6 +173,9 @@ def on_ticket_event(*, ticket: Ticket, verb: str, at: dt.datetime | None = None,
     A verb that both stops and starts a policy (progress feedback given) restarts its clock.
     """
     at = at or timezone.now()
+    # The clocks this instance started as the ticket was written, when this is the event right after
+    # (an intake's confirm): nobody else can have started or stopped one of an uncommitted ticket.
+    fresh = ticket.__dict__.pop("_sla_started", None)
     if to_state in CLOSED_STATES or ticket.state in CLOSED_STATES:
         stop_clocks(ticket=ticket, event=verb, at=at)
         return
@@ -182,6 +185,8 @@ def on_ticket_event(*, ticket: Ticket, verb: str, at: dt.datetime | None = None,
         policies = ticket._sla_policies = policies_for(ticket.project_id)
     if verb in NEW_TICKET_VERBS:  # the ticket was written a moment ago: no clock can be running yet
         running = set()
+    elif fresh is not None:
+        running = fresh
     else:
         clocks = SlaClock.objects.filter(ticket=ticket, stopped_at__isnull=True).order_by()
         running = set(clocks.values_list("code", flat=True))
@@ -200,6 +205,8 @@ def on_ticket_event(*, ticket: Ticket, verb: str, at: dt.datetime | None = None,
         SlaClock.objects.bulk_create(
             [_new_clock(policy, started_at, ticket=ticket) for policy, started_at in starts], ignore_conflicts=True
         )
+    if verb in NEW_TICKET_VERBS:
+        ticket._sla_started = {policy.code for policy, _started_at in starts}
 
 
 class _NoPolicy:
