@@ -67,6 +67,23 @@ def intake_data(world, **overrides):
     return data
 
 
+def test_the_report_records_the_primary_contact_read_with_the_unit(client, world):
+    """The intake form reads the unit's primary contact in the unit's own query, not one query more."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import OwnershipFactory
+
+    world.unit.ownerships.update(is_primary=False)  # a co-owner is the primary contact now
+    contact = OwnershipFactory(unit=world.unit, is_primary=True).owner
+    OwnershipFactory(unit=world.unit, is_primary=True, since=dt.date(2019, 1, 1), until=dt.date(2020, 1, 1))  # sold
+    login(client, world, "front_desk")
+    with CaptureQueriesContext(connection) as queries:
+        assert client.post(reverse("tickets:intake"), intake_data(world)).status_code == 302
+    assert Report.objects.get().owner == contact
+    assert not [q for q in queries.captured_queries if q["sql"].startswith('SELECT "warranty_ownership"')]
+
+
 def other_world_report(world):
     """A report in a project the world's users do not serve."""
     batch = DeliveryBatchFactory(project=world.other_project)
@@ -104,6 +121,7 @@ def test_front_desk_logs_a_report_with_two_defects_and_a_photo(client, world):
     assert report.tickets.count() == 2
     assert set(report.tickets.values_list("state", flat=True)) == {State.TRIAGE}
     assert Attachment.objects.filter(ticket__report=report).count() == 1
+    assert report.owner == world.owner  # the unit's primary contact, read with the unit
     page = client.get(response.url)
     assert report.number in page.content.decode()
     assert reverse("tickets:owner_lookup") in page.content.decode()

@@ -154,7 +154,8 @@ def _write_report(*, by, unit, reporter_name, contact_phone, received_at, **fiel
     report = Report(
         project_id=unit.project_id,
         unit=unit,
-        owner=current_primary_owner(unit),
+        # read with the unit where the caller could (with_primary_owner_id), else looked up
+        owner_id=unit.primary_owner_id if hasattr(unit, "primary_owner_id") else _owner_id(unit),
         reporter_name=(reporter_name or "").strip(),
         contact_phone=contact_phone,
         received_at=received_at,
@@ -175,6 +176,11 @@ def _write_report(*, by, unit, reporter_name, contact_phone, received_at, **fiel
     except IntegrityError as exc:  # pragma: no cover - the locked sequence makes this unreachable
         raise ServiceError(_("Could not number the report; please try again.")) from exc
     return report
+
+
+def _owner_id(unit) -> int | None:
+    owner = current_primary_owner(unit)
+    return owner.pk if owner else None
 
 
 def _write_ticket(report: Report, n: int, defect: DefectInput, *, by, confirm: bool) -> Ticket:

@@ -35,7 +35,7 @@ from warranty.parsing import parse_aware_datetime, parse_id
 from warranty.reversing import reverse_cached
 from warranty.roles import Role
 from warranty.scoping import project_ids, scope
-from warranty.selectors import staff_with_role
+from warranty.selectors import staff_with_role, with_primary_owner_id
 
 from .. import services as s
 from ..forms_frontdesk import (
@@ -98,7 +98,7 @@ def intake(request):
     """Log a report while the owner is on the phone; the read-back happens in the page before the POST."""
     units = _units(request.user)
     if request.method == "POST":
-        form = IntakeForm(request.POST, units=units)
+        form = IntakeForm(request.POST, units=with_primary_owner_id(units))
         formset = DefectFormSet(request.POST, request.FILES, prefix="defects")
         if form.is_valid() & formset.is_valid():
             data = form.cleaned_data
