@@ -291,13 +291,17 @@ def detect_repeat_repair(ticket: Ticket) -> Escalation | None:
 def detect_long_running_unit(ticket: Ticket) -> Escalation | None:
     """New defects in a unit whose repairs have gone on for 2 months (an earlier ticket still open)."""
     cutoff = add_months(ticket.created_at, -LONG_RUNNING_MONTHS)
-    oldest = (
-        Ticket.objects.filter(unit_id=ticket.unit_id, created_at__lte=cutoff)
-        .exclude(pk=ticket.pk)
-        .exclude(state__in=CLOSED_STATES)
-        .order_by("created_at", "pk")
-        .only("pk", "number", "state", "created_at")  # "state": the FSM mixin reads it on load
-        .first()
+    earlier = ticket.__dict__.get("_earlier_tickets")  # an intake read the unit's tickets already
+    if earlier is None:
+        earlier = (
+            Ticket.objects.filter(unit_id=ticket.unit_id, created_at__lte=cutoff)
+            .exclude(state__in=CLOSED_STATES)
+            .only("pk", "number", "state", "created_at")  # "state": the FSM mixin reads it on load
+        )
+    oldest = min(
+        (t for t in earlier if t.pk != ticket.pk and t.created_at <= cutoff and t.state not in CLOSED_STATES),
+        key=lambda t: (t.created_at, t.pk),
+        default=None,
     )
     if oldest is None:
         return None

@@ -52,16 +52,28 @@ def next_ticket_seq(report: Report) -> int:
     return (report.tickets.aggregate(m=Max("seq"))["m"] or 0) + 1
 
 
-def find_repeat_of(unit, location: str, location_detail: str, *, exclude_report=None) -> Ticket | None:
-    """The latest earlier ticket at the same unit and location, if any."""
-    qs = Ticket.objects.filter(unit=unit, location=location).order_by("-created_at", "-pk")
-    if exclude_report is not None:
-        qs = qs.exclude(report=exclude_report)
-    # "state" too: the FSM mixin reads it when a ticket is loaded (a query per row if deferred); "number"
-    # for the repeat-repair escalation's summary.
-    for earlier in qs.only("pk", "number", "state", "location", "location_detail")[:20]:
-        if same_location(location, location_detail, earlier.location, earlier.location_detail):
-            return earlier
+def earlier_tickets(report: Report) -> list[Ticket]:
+    """The unit's tickets from before this report, newest first, read once per report.
+
+    Each new ticket keeps them (``_earlier_tickets``): its repeat lookup and the long-running-unit
+    detector (tickets.escalations) read them there instead of querying the unit's tickets each.
+    """
+    cached = report.__dict__.get("_earlier_tickets")
+    if cached is None:
+        tickets = Ticket.objects.filter(unit_id=report.unit_id).exclude(report=report).order_by("-created_at", "-pk")
+        # "state" too: the FSM mixin reads it when a ticket is loaded (a query per row if deferred); "number"
+        # for the escalations' summaries.
+        cached = report._earlier_tickets = list(
+            tickets.only("pk", "number", "state", "location", "location_detail", "created_at")
+        )
+    return cached
+
+
+def find_repeat_of(earlier: list[Ticket], location: str, location_detail: str) -> Ticket | None:
+    """The latest of ``earlier`` (newest first) at the same location, if any."""
+    for ticket in earlier:
+        if same_location(location, location_detail, ticket.location, ticket.location_detail):
+            return ticket
     return None
 
 
@@ -204,8 +216,9 @@ def _write_ticket(report: Report, n: int, defect: DefectInput, *, by, confirm: b
         description=defect.description.strip(),
         is_emergency=report.is_emergency,
         created_at=report.received_at,
-        repeat_of=find_repeat_of(report.unit, defect.location, defect.location_detail or "", exclude_report=report),
+        repeat_of=find_repeat_of(earlier_tickets(report), defect.location, defect.location_detail or ""),
     )
+    ticket._earlier_tickets = earlier_tickets(report)
     try:
         # A category given is an instance read from the database: checked, not looked up again.
         exclude = ["report", "number", "seq", "project", "unit", "state", "repeat_of"]
