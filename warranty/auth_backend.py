@@ -15,33 +15,41 @@ from functools import cache
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
-from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
-from django.db.models import OuterRef
 from django.db.models.expressions import RawSQL
 
 
 @cache
-def _permissions_sql() -> str:
-    """``app_label.codename`` of the user's permissions and its groups' (PostgreSQL), as an array.
+def _arrays_sql() -> dict[str, str]:
+    """The user's group names, project ids and permissions (``app_label.codename``: the user's and its
+    groups'), each an array subquery on the user's row (PostgreSQL).
 
-    Raw SQL: the ORM would compile the two joins and the union on every request (it is most of what the
-    separate query cost); the tables are Django's own and named from their models."""
+    Raw SQL, written once per process: the ORM would compile the subqueries (joins, a union) on every
+    request, which was most of what loading the user cost. The tables are named from their models."""
     User = get_user_model()
     qn = connection.ops.quote_name
-    user_perms = User.user_permissions.through._meta.db_table
-    user_groups = User.groups.through._meta.db_table
-    group_perms = Permission.group_set.through._meta.db_table
+    user_groups = qn(User.groups.through._meta.db_table)
+    user_projects = qn(User.projects.through._meta.db_table)
+    user_perms = qn(User.user_permissions.through._meta.db_table)
+    group_perms = qn(Permission.group_set.through._meta.db_table)
     user = f"{qn(User._meta.db_table)}.{qn(User._meta.pk.column)}"
-    return (
-        "ARRAY(SELECT ct.app_label || '.' || p.codename"
-        f" FROM {qn(Permission._meta.db_table)} p JOIN {qn(ContentType._meta.db_table)} ct ON ct.id = p.content_type_id"
-        f" WHERE p.id IN (SELECT permission_id FROM {qn(user_perms)} WHERE user_id = {user}"
-        f" UNION ALL SELECT gp.permission_id FROM {qn(group_perms)} gp"
-        f" JOIN {qn(user_groups)} ug ON ug.group_id = gp.group_id WHERE ug.user_id = {user}))"
-    )
+    return {
+        "loaded_roles": (
+            f"ARRAY(SELECT g.name FROM {qn(Group._meta.db_table)} g JOIN {user_groups} ug ON ug.group_id = g.id"
+            f" WHERE ug.user_id = {user})"
+        ),
+        "loaded_projects": f"ARRAY(SELECT up.project_id FROM {user_projects} up WHERE up.user_id = {user})",
+        "loaded_permissions": (
+            "ARRAY(SELECT ct.app_label || '.' || p.codename"
+            f" FROM {qn(Permission._meta.db_table)} p JOIN {qn(ContentType._meta.db_table)} ct"
+            " ON ct.id = p.content_type_id"
+            f" WHERE p.id IN (SELECT permission_id FROM {user_perms} WHERE user_id = {user}"
+            f" UNION ALL SELECT gp.permission_id FROM {group_perms} gp"
+            f" JOIN {user_groups} ug ON ug.group_id = gp.group_id WHERE ug.user_id = {user}))"
+        ),
+    }
 
 
 class Backend(ModelBackend):
@@ -50,15 +58,7 @@ class Backend(ModelBackend):
         users = User._default_manager.all()
         postgres = connection.vendor == "postgresql"
         if postgres:
-            users = users.annotate(
-                loaded_roles=ArraySubquery(
-                    User.groups.through.objects.filter(user_id=OuterRef("pk")).values("group__name")
-                ),
-                loaded_projects=ArraySubquery(
-                    User.projects.through.objects.filter(user_id=OuterRef("pk")).values("project_id")
-                ),
-                loaded_permissions=RawSQL(_permissions_sql(), ()),
-            )
+            users = users.annotate(**{name: RawSQL(sql, ()) for name, sql in _arrays_sql().items()})
         try:
             user = users.get(pk=user_id)
         except User.DoesNotExist:
