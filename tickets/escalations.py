@@ -12,6 +12,7 @@ import datetime as dt
 import json
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -319,15 +320,13 @@ def detect_long_running_unit(ticket: Ticket) -> Escalation | None:
 
 def batch_defect_share(batch_id: int, category_id: int) -> tuple[int, int]:
     """(units of the batch with a ticket of this category, units of the batch); cancelled tickets do not count."""
-    total = Unit.objects.filter(building__batch_id=batch_id).count()
-    affected = (
-        Ticket.objects.filter(unit__building__batch_id=batch_id, category_id=category_id)
-        .exclude(state=State.CANCELLED)
-        .values("unit_id")
-        .distinct()
-        .count()
+    # One pass over the batch's units, each probing its own few tickets (the unit index): cheaper to plan
+    # and to run than a distinct count over the batch's tickets joined to their units and buildings.
+    reported = Ticket.objects.filter(unit_id=OuterRef("pk"), category_id=category_id).exclude(state=State.CANCELLED)
+    counts = Unit.objects.filter(building__batch_id=batch_id).aggregate(
+        affected=Count("pk", filter=Q(Exists(reported))), total=Count("pk")
     )
-    return affected, total
+    return counts["affected"], counts["total"]
 
 
 def detect_batch_defect(ticket: Ticket) -> Escalation | None:
