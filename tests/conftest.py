@@ -30,6 +30,16 @@ def _fresh_workday_calendar():
     calendar._guessed_years.clear()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_sla_policies():
+    """Forget the SLA policies each process keeps: a test's own policies are rolled back with it."""
+    from tickets.sla.clocks import forget_policies
+
+    forget_policies()
+    yield
+    forget_policies()
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """A re-used test database may have been flushed by transactional tests: put the reference rows back."""

@@ -360,6 +360,37 @@ def test_a_project_override_changes_the_target(sla_world, at):
     assert clock(ticket, "first_contact").due_at == reported + dt.timedelta(minutes=30)
 
 
+def test_policies_are_read_once_and_again_after_an_edit_or_a_minute(sla_world, at, monkeypatch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tickets.sla import clocks
+
+    def policy_reads():
+        with CaptureQueriesContext(connection) as queries:
+            ticket = new_ticket(sla_world)
+        return ticket, len([q for q in queries.captured_queries if '"tickets_slapolicy"' in q["sql"]])
+
+    reported = at(local(2026, 9, 28, 9, 0))
+    assert policy_reads()[1] == 1
+    ticket, reads = policy_reads()
+    assert reads == 0  # kept by the process
+    assert clock(ticket, "first_contact").due_at == reported + dt.timedelta(hours=2)
+    # an edit (here, in the admin: any save or delete) applies to the next ticket at once
+    policy = SlaPolicy.objects.get(code="first_contact", project=None)
+    policy.target = 1
+    policy.save()
+    ticket, reads = policy_reads()
+    assert reads == 1 and clock(ticket, "first_contact").due_at == reported + dt.timedelta(hours=1)
+    # one made elsewhere (another process, a bulk update) within POLICIES_SECONDS
+    SlaPolicy.objects.filter(pk=policy.pk).update(target=3)
+    assert clock(policy_reads()[0], "first_contact").due_at == reported + dt.timedelta(hours=1)
+    later = clocks.time.monotonic() + clocks.POLICIES_SECONDS
+    monkeypatch.setattr(clocks.time, "monotonic", lambda: later)
+    ticket, reads = policy_reads()
+    assert reads == 1 and clock(ticket, "first_contact").due_at == reported + dt.timedelta(hours=3)
+
+
 def test_cancel_stops_every_clock_of_the_ticket(sla_world, at):
     at(local(2026, 9, 28, 9, 0))
     ticket = new_ticket(sla_world)

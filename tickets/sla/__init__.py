@@ -9,14 +9,20 @@ Public API: :func:`start_clock`, :func:`stop_clocks`, :func:`sweep_clocks`,
 :func:`ensure_ledger_clocks`, :func:`policy_for`.
 """
 
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from ..models import SlaPolicy
 from ..signals import ticket_event
-from .clocks import ensure_ledger_clocks, policy_for, start_clock, stop_clocks
+from .clocks import ensure_ledger_clocks, forget_policies, policy_for, start_clock, stop_clocks
 from .clocks import on_ticket_event as _clocks_on_event
 from .sweep import sweep_clocks
 
 __all__ = ["ensure_ledger_clocks", "policy_for", "start_clock", "stop_clocks", "sweep_clocks"]
+
+
+post_save.connect(forget_policies, sender=SlaPolicy, dispatch_uid="tickets.sla.forget_policies.saved")
+post_delete.connect(forget_policies, sender=SlaPolicy, dispatch_uid="tickets.sla.forget_policies.deleted")
 
 
 @receiver(ticket_event, dispatch_uid="tickets.sla.on_ticket_event")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import time
 from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
@@ -39,13 +40,36 @@ def policy_for(code: str, project_id: int | None) -> SlaPolicy | None:
     return chosen if chosen is not None and chosen.is_active else None
 
 
+# Policies in force per project, kept by each process for this long: an edit made in another process
+# (the admin's) starts new clocks by the edited policy within a minute; in this process at once.
+POLICIES_SECONDS = 60
+_policies: dict[int, tuple[float, dict[str, SlaPolicy]]] = {}
+
+
 def policies_for(project_id: int) -> dict[str, SlaPolicy]:
-    """Every active policy in force on a project, by code (one query)."""
+    """Every active policy in force on a project, by code (one query, then kept; see POLICIES_SECONDS).
+
+    Every intake reads them; they change when someone edits them in the admin. The instances are
+    shared: read them, do not change them (``with_agreed_cadence`` changes a copy).
+    """
+    now = time.monotonic()
+    kept = _policies.get(project_id)
+    if kept is not None and now - kept[0] < POLICIES_SECONDS:
+        return kept[1]
     chosen: dict[str, SlaPolicy] = {}
     for row in SlaPolicy.objects.filter(Q(project_id=project_id) | Q(project__isnull=True)).order_by("project_id"):
         if row.project_id is not None or row.code not in chosen:
             chosen[row.code] = row
-    return {code: row for code, row in chosen.items() if row.is_active}
+    in_force = {code: row for code, row in chosen.items() if row.is_active}
+    _policies[project_id] = (now, in_force)
+    return in_force
+
+
+def forget_policies(**kwargs) -> None:
+    """A policy was saved or deleted: read them again, now and once its transaction commits."""
+    _policies.clear()
+    if kwargs.get("sender") is not None:
+        transaction.on_commit(_policies.clear, robust=True)
 
 
 def deadline(policy: SlaPolicy, start: dt.datetime, *, periods: int = 1) -> dt.datetime:
