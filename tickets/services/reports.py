@@ -203,6 +203,7 @@ def _write_ticket(report: Report, n: int, defect: DefectInput, *, by, confirm: b
     history and timeline still show both steps, reported (in intake) and confirmed, as the step
     ``run_transition_inline(ticket, name="confirm")`` would write them.
     """
+    earlier = earlier_tickets(report)
     ticket = Ticket(
         report=report,
         seq=n,
@@ -216,9 +217,9 @@ def _write_ticket(report: Report, n: int, defect: DefectInput, *, by, confirm: b
         description=defect.description.strip(),
         is_emergency=report.is_emergency,
         created_at=report.received_at,
-        repeat_of=find_repeat_of(earlier_tickets(report), defect.location, defect.location_detail or ""),
+        repeat_of=find_repeat_of(earlier, defect.location, defect.location_detail or ""),
     )
-    ticket._earlier_tickets = earlier_tickets(report)
+    ticket._earlier_tickets = earlier  # for the long-running-unit detector
     try:
         # A category given is an instance read from the database: checked, not looked up again.
         exclude = ["report", "number", "seq", "project", "unit", "state", "repeat_of"]
@@ -238,7 +239,7 @@ def _write_ticket(report: Report, n: int, defect: DefectInput, *, by, confirm: b
         ticket.save()
     finally:
         del ticket.skip_history_when_saving
-    reported.id = ticket.pk
+    reported.id = ticket.pk  # the row as it was before the confirm, with the id the INSERT gave it
     Ticket.history.model.objects.bulk_create([reported, history_row(ticket, "~", reason="confirm")])
     timeline(ticket, by, "reported", to_state=State.INTAKE, note=report.get_channel_display())
     timeline(ticket, by, "confirm", from_state=State.INTAKE, to_state=ticket.state)
