@@ -222,6 +222,10 @@ class AppointmentAdmin(ScopedHistoryAdmin):
     def has_add_permission(self, request):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        # A visit booked stays on record: the on-time arrival measure and the dispatch notices refer to it.
+        return False
+
 
 @admin.register(DispatchNotice)
 class DispatchNoticeAdmin(ScopedHistoryAdmin):
@@ -247,6 +251,10 @@ class DispatchNoticeAdmin(ScopedHistoryAdmin):
     def has_add_permission(self, request):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        # The contractor was told (F02): the notice, its answer and its number stay on record.
+        return False
+
 
 @admin.register(OutboxMessage)
 class OutboxMessageAdmin(ScopedAdminMixin, admin.ModelAdmin):
@@ -260,6 +268,10 @@ class OutboxMessageAdmin(ScopedAdminMixin, admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        # An unsent row would never be delivered; a sent one keeps its message from being sent twice.
         return False
 
 

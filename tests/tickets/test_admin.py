@@ -91,6 +91,25 @@ def test_a_recorded_call_cannot_be_deleted_even_by_a_superuser(world, admin_clie
     assert not Report.objects.get(pk=ticket.report_id).awaiting_first_contact
 
 
+def test_visits_dispatch_notices_and_outbox_rows_cannot_be_deleted_even_by_a_superuser(world, admin_client):
+    from tickets.models import Appointment, DispatchNotice, OutboxMessage
+
+    from .lifecycle import advance
+
+    advance(world, new_report(world).tickets.get(), State.REPAIR)
+    for model in (Appointment, DispatchNotice, OutboxMessage):
+        row = model.objects.first()
+        assert row is not None, model
+        name = f"admin:tickets_{model._meta.model_name}"
+        assert admin_client.get(reverse(f"{name}_delete", args=[row.pk])).status_code == 403
+        changelist = admin_client.get(reverse(f"{name}_changelist"))
+        assert changelist.status_code == 200 and "delete_selected" not in changelist.content.decode()
+        admin_client.post(
+            reverse(f"{name}_changelist"), {"action": "delete_selected", "_selected_action": [row.pk], "post": "yes"}
+        )
+        assert model.objects.filter(pk=row.pk).exists(), model
+
+
 def test_steward_of_another_project_sees_no_tickets_in_the_admin(world, client):
     new_report(world)
     outsider = world.users["outsider"]
