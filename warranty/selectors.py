@@ -24,3 +24,11 @@ def current_primary_owner(unit: Unit) -> Owner | None:
 def with_primary_owner_id(units: QuerySet[Unit]) -> QuerySet[Unit]:
     """``units`` with ``primary_owner_id``: the id :func:`current_primary_owner` reads, in the same query."""
     return units.annotate(primary_owner_id=Subquery(_current_ownerships(OuterRef("pk")).values("owner_id")[:1]))
+
+
+def primary_owner_id(unit: Unit) -> int | None:
+    """The id of the unit's primary contact: read with the unit (:func:`with_primary_owner_id`), else looked up."""
+    if hasattr(unit, "primary_owner_id"):
+        return unit.primary_owner_id
+    owner = current_primary_owner(unit)
+    return owner.pk if owner else None

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from warranty.history import history_row
 from warranty.roles import Role
 from warranty.scoping import can_see_project, is_contractor
-from warranty.selectors import current_primary_owner
+from warranty.selectors import primary_owner_id
 
 from .. import notify
 from ..attachments import CheckedUpload, check_upload
@@ -166,8 +166,7 @@ def _write_report(*, by, unit, reporter_name, contact_phone, received_at, **fiel
     report = Report(
         project_id=unit.project_id,
         unit=unit,
-        # read with the unit where the caller could (with_primary_owner_id), else looked up
-        owner_id=unit.primary_owner_id if hasattr(unit, "primary_owner_id") else _owner_id(unit),
+        owner_id=primary_owner_id(unit),
         reporter_name=(reporter_name or "").strip(),
         contact_phone=contact_phone,
         received_at=received_at,
@@ -188,11 +187,6 @@ def _write_report(*, by, unit, reporter_name, contact_phone, received_at, **fiel
     except IntegrityError as exc:  # pragma: no cover - the locked sequence makes this unreachable
         raise ServiceError(_("Could not number the report; please try again.")) from exc
     return report
-
-
-def _owner_id(unit) -> int | None:
-    owner = current_primary_owner(unit)
-    return owner.pk if owner else None
 
 
 def _write_ticket(report: Report, n: int, defect: DefectInput, *, by, confirm: bool) -> Ticket:
