@@ -119,10 +119,25 @@ DefectFormSet = forms.formset_factory(
 
 
 class UnitChoiceField(forms.ModelChoiceField):
+    """The unit by its id; ``lookup`` (id → unit or None), when given, finds it instead of the queryset."""
+
     widget = forms.HiddenInput
+    lookup = None
 
     def label_from_instance(self, obj):
         return str(obj)
+
+    def to_python(self, value):
+        if self.lookup is None or value in self.empty_values:
+            return super().to_python(value)
+        try:
+            pk = int(value)
+        except (TypeError, ValueError):
+            pk = 0
+        unit = self.lookup(pk) if 0 < pk < 2**63 else None
+        if unit is None:
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return unit
 
 
 class IntakeForm(forms.Form):
@@ -159,10 +174,11 @@ class IntakeForm(forms.Form):
     is_emergency = forms.BooleanField(label=_("Emergency (leak, power cut affecting safety)"), required=False)
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
-    def __init__(self, *args, units=None, **kwargs):
+    def __init__(self, *args, units=None, lookup=None, **kwargs):
         super().__init__(*args, **kwargs)
         if units is not None:
             self.fields["unit"].queryset = units.select_related("project", "building__batch")
+        self.fields["unit"].lookup = lookup
 
     def clean_expected_at(self):
         value = self.cleaned_data.get("expected_at")

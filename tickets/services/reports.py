@@ -10,6 +10,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from warranty import prepared
 from warranty.history import history_row
 from warranty.roles import Role
 from warranty.scoping import can_see_project, is_contractor
@@ -52,19 +53,23 @@ def next_ticket_seq(report: Report) -> int:
     return (report.tickets.aggregate(m=Max("seq"))["m"] or 0) + 1
 
 
+def _earlier(unit: int, report: int):
+    # "state" too: the FSM mixin reads it when a ticket is loaded (a query per row if deferred); "number"
+    # for the escalations' summaries.
+    tickets = Ticket.objects.filter(unit_id=unit).exclude(report_id=report).order_by("-created_at", "-pk")
+    return tickets.only("pk", "number", "state", "location", "location_detail", "created_at")
+
+
 def earlier_tickets(report: Report) -> list[Ticket]:
-    """The unit's tickets from before this report, newest first, read once per report.
+    """The unit's tickets from before this report, newest first, read once per report (its SQL kept).
 
     Each new ticket keeps them (``_earlier_tickets``): its repeat lookup and the long-running-unit
     detector (tickets.escalations) read them there instead of querying the unit's tickets each.
     """
     cached = report.__dict__.get("_earlier_tickets")
     if cached is None:
-        tickets = Ticket.objects.filter(unit_id=report.unit_id).exclude(report=report).order_by("-created_at", "-pk")
-        # "state" too: the FSM mixin reads it when a ticket is loaded (a query per row if deferred); "number"
-        # for the escalations' summaries.
-        cached = report._earlier_tickets = list(
-            tickets.only("pk", "number", "state", "location", "location_detail", "created_at")
+        cached = report._earlier_tickets = prepared.rows(
+            "reports:earlier-tickets", _earlier, unit=report.unit_id, report=report.pk
         )
     return cached
 
