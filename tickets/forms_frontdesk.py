@@ -11,6 +11,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
+from warranty import prepared
 from warranty.models import DefectCategory, Project, Unit
 
 from .attachments import MAX_PHOTO_BYTES, MAX_VIDEO_BYTES
@@ -49,9 +50,37 @@ class MultipleFileField(forms.FileField):
         return cleaned
 
 
-class CategoryChoiceField(forms.ModelChoiceField):
+class LookedUpChoiceField(forms.ModelChoiceField):
+    """A choice by id; ``lookup`` (id → instance or None), when given, finds it instead of the queryset
+    (which still lists the choices): a read whose SQL is kept (warranty.prepared)."""
+
+    lookup = None
+
+    def to_python(self, value):
+        if self.lookup is None or value in self.empty_values:
+            return super().to_python(value)
+        try:
+            pk = int(value)
+        except (TypeError, ValueError):
+            pk = 0
+        found = self.lookup(pk) if 0 < pk < 2**63 else None
+        if found is None:
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return found
+
+
+class CategoryChoiceField(LookedUpChoiceField):
     def label_from_instance(self, obj):
         return obj.name
+
+
+def _active_category(pk: int):
+    return DefectCategory.objects.filter(is_active=True, pk=pk)
+
+
+def active_category(pk: int) -> DefectCategory | None:
+    found = prepared.rows("forms:active-category", _active_category, pk=pk)
+    return found[0] if found else None
 
 
 class DefectForm(forms.Form):
@@ -77,6 +106,7 @@ class DefectForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].queryset = DefectCategory.objects.filter(is_active=True).order_by("sort_order", "code")
+        self.fields["category"].lookup = active_category
 
     def clean_description(self):
         text = (self.cleaned_data.get("description") or "").strip()
@@ -118,26 +148,11 @@ DefectFormSet = forms.formset_factory(
 )
 
 
-class UnitChoiceField(forms.ModelChoiceField):
-    """The unit by its id; ``lookup`` (id → unit or None), when given, finds it instead of the queryset."""
-
+class UnitChoiceField(LookedUpChoiceField):
     widget = forms.HiddenInput
-    lookup = None
 
     def label_from_instance(self, obj):
         return str(obj)
-
-    def to_python(self, value):
-        if self.lookup is None or value in self.empty_values:
-            return super().to_python(value)
-        try:
-            pk = int(value)
-        except (TypeError, ValueError):
-            pk = 0
-        unit = self.lookup(pk) if 0 < pk < 2**63 else None
-        if unit is None:
-            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
-        return unit
 
 
 class IntakeForm(forms.Form):

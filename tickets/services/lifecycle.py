@@ -62,11 +62,19 @@ def lock(ticket: Ticket, *, expected_state: str | None = None) -> Ticket:
 
 def timeline(ticket: Ticket, by, verb: str, *, from_state: str = "", to_state: str = "", note: str = "") -> None:
     """Write the timeline row and tell listeners (SLA clocks, escalations) inside the same transaction."""
-    event = TimelineEvent.objects.create(
-        ticket=ticket, actor=by, verb=verb, from_state=from_state, to_state=to_state, note=note
-    )
-    ticket_event.send(sender=Ticket, ticket=ticket, event=event)
-    refresh_queue_flags(ticket, verb, from_state=from_state, to_state=to_state)
+    timelines(ticket, by, [{"verb": verb, "from_state": from_state, "to_state": to_state, "note": note}])
+
+
+def timelines(ticket: Ticket, by, steps: list[dict]) -> None:
+    """Write several timeline rows of one ticket in one INSERT, then tell the listeners of each in turn.
+
+    ``steps``: the rows' ``verb``, ``from_state``, ``to_state`` and ``note``. A row the listeners write
+    (an escalation's) comes after all of these.
+    """
+    events = TimelineEvent.objects.bulk_create([TimelineEvent(ticket=ticket, actor=by, **step) for step in steps])
+    for event in events:
+        ticket_event.send(sender=Ticket, ticket=ticket, event=event)
+        refresh_queue_flags(ticket, event.verb, from_state=event.from_state, to_state=event.to_state)
 
 
 # The front desk's queues read two stored flags from partial indexes instead of checking every open report

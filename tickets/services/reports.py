@@ -20,7 +20,7 @@ from .. import notify
 from ..attachments import CheckedUpload, check_upload
 from ..models import OPEN_STATES, Attachment, Channel, Report, ReportSequence, State, Ticket
 from .errors import NotPermitted, OutOfScope, ServiceError
-from .lifecycle import same_location, timeline
+from .lifecycle import same_location, timeline, timelines
 
 
 @dataclass
@@ -240,8 +240,9 @@ def _write_ticket(report: Report, n: int, defect: DefectInput, *, by, confirm: b
         del ticket.skip_history_when_saving
     reported.id = ticket.pk  # the row as it was before the confirm, with the id the INSERT gave it
     Ticket.history.model.objects.bulk_create([reported, history_row(ticket, "~", reason="confirm")])
-    timeline(ticket, by, "reported", to_state=State.INTAKE, note=report.get_channel_display())
-    timeline(ticket, by, "confirm", from_state=State.INTAKE, to_state=ticket.state)
+    # The two timeline rows in one INSERT; an escalation the report raises comes after them.
+    logged = {"verb": "reported", "from_state": "", "to_state": State.INTAKE, "note": report.get_channel_display()}
+    timelines(ticket, by, [logged, {"verb": "confirm", "from_state": State.INTAKE, "to_state": ticket.state}])
     return ticket
 
 
