@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from warranty import prepared
 from warranty.history import history_row
+from warranty.history_sql import Step, copy_steps_to_history
 from warranty.roles import Role
 from warranty.scoping import can_see_project, is_contractor
 from warranty.selectors import primary_owner_id
@@ -231,15 +232,24 @@ def _write_ticket(report: Report, n: int, defect: DefectInput, *, by, confirm: b
         ticket.save()
         timeline(ticket, by, "reported", to_state=State.INTAKE, note=report.get_channel_display())
         return ticket
-    reported = history_row(ticket, "+")
+    logged_at = timezone.now()
+    in_sql = connection.vendor == "postgresql"
+    reported = None if in_sql else history_row(ticket, "+")
     ticket.confirm()
     ticket.skip_history_when_saving = True  # simple-history: the two rows are written below
     try:
         ticket.save()
     finally:
         del ticket.skip_history_when_saving
-    reported.id = ticket.pk  # the row as it was before the confirm, with the id the INSERT gave it
-    Ticket.history.model.objects.bulk_create([reported, history_row(ticket, "~", reason="confirm")])
+    if in_sql:  # both rows copied from the one just written (no instances, one statement)
+        steps = [
+            Step(logged_at, "+", values={"state": State.INTAKE}),
+            Step(timezone.now(), "~", "confirm", values={"state": ticket.state}),
+        ]
+        copy_steps_to_history(Ticket, ticket.pk, steps, user_id=by.pk)
+    else:
+        reported.id = ticket.pk  # the row as it was before the confirm, with the id the INSERT gave it
+        Ticket.history.model.objects.bulk_create([reported, history_row(ticket, "~", reason="confirm")])
     # The two timeline rows in one INSERT; an escalation the report raises comes after them.
     logged = {"verb": "reported", "from_state": "", "to_state": State.INTAKE, "note": report.get_channel_display()}
     timelines(ticket, by, [logged, {"verb": "confirm", "from_state": State.INTAKE, "to_state": ticket.state}])
