@@ -89,10 +89,9 @@ def render_page(request, template_name: str, context: dict, *, title, stylesheet
     ``request``, ``csrf_input`` and ``csrf_token`` besides ``context``; the layout sees ``context`` too (and
     so do the test client's ``response.context`` and the debug toolbar)."""
     template = engines["jinja2"].get_template(template_name)
-    body = template.render({**context, "request": request, **csrf(request)})
-    return render(
-        request,
-        "jinja_page.html",
-        {**context, "title": title, "body": mark_safe(body), "stylesheets": stylesheets, "scripts": scripts},  # noqa: S308
-        status=status,
-    )
+    token = csrf(request)
+    body = template.render({**context, "request": request, **token})
+    layout = {"title": title, "body": mark_safe(body), "stylesheets": stylesheets, "scripts": scripts}  # noqa: S308
+    # The layout's forms (language, log out) share the body's masked token instead of masking another.
+    layout["csrf_token"] = token["csrf_token"]
+    return render(request, "jinja_page.html", {**context, **layout}, status=status)
