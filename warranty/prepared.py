@@ -6,14 +6,14 @@ compiling its rows' query (bench/RESULTS.md). The values change from one request
 projects, a unit's id), the SQL does not.
 
 :func:`rows` builds the queryset once per shape with stand-in values (*sentinels*: integers no row can
-hold, and a stand-in user whose projects are such integers), compiles it, and notes where each stand-in
-landed among the statement's parameters. Each later call puts the real values in those places and runs
+hold, texts of control characters, a stand-in user whose projects are such integers), compiles it, and
+notes where each stand-in landed among the statement's parameters. Each later call puts the real values in those places and runs
 the same SQL through Django's own loading (``select_related``, annotations, ``from_db``), so the result
 is the queryset's result. A shape whose stand-ins do not come out unchanged as parameters (a value
 folded into the SQL text, an empty list, a branch on something else of the user) is not kept: such a
 call runs the queryset as usual, every time.
 
-The shape is the key the caller names, the kind of values (an ``int`` or the length of a list), the
+The shape is the key the caller names, the kind of values (``int``, ``str``, the length of a list), the
 user's kind for :func:`warranty.scoping.scope` (superuser, contractor, staff; how many projects), and the
 active language and time zone (a list's names are chosen in SQL by language, ``DefectCategory.name_at``).
 A statement with a time among its parameters is never kept: it would be the time of the first call.
@@ -31,8 +31,10 @@ from django.db import connections
 from django.db.models import Model, QuerySet
 from django.utils import timezone, translation
 
-# Stand-in integers: far below any id or count the database can hold (bigint ids start at 1).
+# Stand-in integers: far below any id or count the database can hold (bigint ids start at 1); stand-in
+# texts: control characters no number or code contains.
 _BASE = -(2**62)
+_TEXT = "\x1eprepared-"
 
 
 @dataclass(frozen=True)
@@ -104,7 +106,9 @@ def _user_values(user) -> list[int]:
 
 
 def _shape_of(values: dict) -> tuple:
-    return tuple((name, len(v) if isinstance(v, list | tuple) else "int") for name, v in sorted(values.items()))
+    return tuple(
+        (name, len(v) if isinstance(v, list | tuple) else type(v).__name__) for name, v in sorted(values.items())
+    )
 
 
 def _flatten(user, values: dict) -> list[int]:
@@ -122,9 +126,16 @@ def _prepare(build: Callable[..., QuerySet], user, values: dict) -> _Prepared | 
         n += 1
         return _BASE - n
 
+    def stand_in_text() -> str:
+        nonlocal n
+        n += 1
+        return f"{_TEXT}{n}\x1e"
+
     stand = _stand_in(user, counter)
     stand_values = {
-        name: [counter() for _ in value] if isinstance(value, list | tuple) else counter()
+        name: [counter() for _ in value]
+        if isinstance(value, list | tuple)
+        else (stand_in_text() if isinstance(value, str) else counter())
         for name, value in sorted(values.items())
     }
     try:
@@ -133,21 +144,22 @@ def _prepare(build: Callable[..., QuerySet], user, values: dict) -> _Prepared | 
         sql, params = compiler.as_sql()
     except Exception:  # noqa: BLE001 - an empty list, a lookup on the stand-in: not kept, run as usual
         return None
-    slots = {_BASE - i: i - 1 for i in range(1, n + 1)}
-    placed = tuple(("slot", slots[p]) if type(p) is int and p in slots else p for p in params)
+    slots = {**{_BASE - i: i - 1 for i in range(1, n + 1)}, **{f"{_TEXT}{i}\x1e": i - 1 for i in range(1, n + 1)}}
+    placed = tuple(("slot", slots[p]) if type(p) in (int, str) and p in slots else p for p in params)
     found = {p[1] for p in placed if isinstance(p, tuple) and len(p) == 2 and p[0] == "slot"}
     # Each stand-in once or more as a parameter, none folded into the text (a LIMIT, a literal).
-    if found != set(range(n)) or str(_BASE)[:8] in sql or any(isinstance(p, dt.date | dt.time) for p in params):
+    folded = str(_BASE)[:8] in sql or _TEXT in sql
+    if found != set(range(n)) or folded or any(isinstance(p, dt.date | dt.time) for p in params):
         return None
     return _Prepared(qs, compiler, sql, placed, qs.db)
 
 
-def rows(key: str, build: Callable[..., QuerySet], *, user=None, **values: int | Sequence[int]) -> list[Model]:
+def rows(key: str, build: Callable[..., QuerySet], *, user=None, **values: int | str | Sequence[int]) -> list[Model]:
     """``list(build(user, **values))`` (``build(**values)`` without a user), its SQL compiled once per shape.
 
-    ``values`` are integers or lists of integers that ``build`` uses only as lookup values (``pk=``,
-    ``unit_id=``, ``project_id__in=``); ``user`` only through :func:`warranty.scoping.scope`. Anything
-    else that changes the SQL (a slice, a sort, a filter that is there or not) belongs in ``key``.
+    ``values`` are integers, texts or lists of integers that ``build`` uses only as exact lookup values
+    (``pk=``, ``number=``, ``project_id__in=``); ``user`` only through :func:`warranty.scoping.scope`.
+    Anything else that changes the SQL (a slice, a sort, a filter that is there or not) belongs in ``key``.
     """
     shape = (
         key,

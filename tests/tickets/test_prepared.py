@@ -115,3 +115,24 @@ def test_lists_of_values_and_a_user_without_projects(world):
     assert prepared.rows("test:many", many, pks=[]) == []  # an empty list: nothing to compile, nothing found
     nobody = UserFactory(role="front_desk", projects=[], username="nobody")
     assert prepared.rows("test:unit", units, user=nobody, pk=world.unit.pk) == []
+
+
+def test_a_text_value_is_bound_like_a_number(world, monkeypatch):
+    first, second = new_report(world).tickets.get(), new_report(world).tickets.get()
+
+    def by_number(user, number):
+        return scope(Ticket.objects.select_related("unit"), user).filter(number=number)
+
+    user = world.users["front_desk"]
+    assert [t.pk for t in prepared.rows("test:number", by_number, user=user, number=first.number)] == [first.pk]
+    calls = compiles(monkeypatch)
+    assert [t.pk for t in prepared.rows("test:number", by_number, user=user, number=second.number)] == [second.pk]
+    assert prepared.rows("test:number", by_number, user=user, number="no-such-number") == []
+    assert prepared.rows("test:number", by_number, user=world.users["outsider"], number=first.number) == []
+    assert Ticket not in calls  # (the outsider's roles and projects are read for the first time: other queries)
+
+    def containing(number):  # a value the lookup changes ("%…%"): not kept, still right
+        return Ticket.objects.filter(number__contains=number)
+
+    assert [t.pk for t in prepared.rows("test:contains", containing, number=second.number)] == [second.pk]
+    assert [v for k, v in prepared._kept.items() if k[0] == "test:contains"] == [None]

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from warranty import prepared
 from warranty.scoping import scope
 
 from ..models import Attachment, AttachmentAccess, Ticket
@@ -16,11 +17,19 @@ from ..selectors import tickets_for
 from ..services.errors import ServiceError
 
 
-def get_ticket_or_404(user, number: str, queryset=None) -> Ticket:
+def get_ticket_or_404(user, number: str, queryset=None, *, key: str | None = None) -> Ticket:
     """The ticket ``number`` if ``user`` may see it; 404 otherwise (other projects' tickets do not exist for them).
 
     ``queryset``: what to load with it (joins, prefetches), scoped here; the list rows' joins by default.
+    ``key``: the name of ``queryset``'s shape, to compile its SQL once per process (warranty.prepared).
     """
+    if key is not None:
+        found = prepared.rows(
+            key, lambda user, number: scope(queryset, user).filter(number=number), user=user, number=number
+        )
+        if not found:
+            raise Http404
+        return found[0]
     qs = tickets_for(user) if queryset is None else scope(queryset, user)
     try:
         return qs.get(number=number)

@@ -715,7 +715,7 @@ def ticket_detail(request, number: str):
         .annotate(repeat_of_number=F("repeat_of__number"))
     )
     with joins_as_written(unless_plans_kept=True):
-        ticket = get_ticket_or_404(request.user, number, dossier)
+        ticket = get_ticket_or_404(request.user, number, dossier, key="frontdesk:ticket-dossier")
     # Its lists in one more query (not one each): see warranty.dossier.
     load_lists(ticket, TICKET_PAGE_LISTS, {"ticket": ticket.pk, "report": ticket.report_id})
     actions = ticket_actions(ticket, request.user)
