@@ -187,7 +187,7 @@ def cache_settings(url: str) -> dict:
     if url.startswith("redis"):
         return {
             "default": {
-                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "BACKEND": "config.cache.ReusedClientRedisCache",
                 "LOCATION": url,
                 "KEY_PREFIX": "baoxiu",
                 "TIMEOUT": 300,
