@@ -66,6 +66,9 @@ def test_a_confirmed_ticket_is_written_once_and_keeps_both_steps(world):
     ]
     assert rows[0].number == rows[1].number == ticket.number and rows[0].id == ticket.pk
     assert rows[0].description == rows[1].description == ticket.description and rows[0].category == ticket.category
+    # the report's history row, copied from it in SQL like the ticket's
+    report_rows = list(report.history.values_list("history_type", "number", "reporter_name", "history_user"))
+    assert report_rows == [("+", report.number, report.reporter_name, world.users["front_desk"].pk)]
     # each in one statement: both history rows, both timeline rows (the repeat's escalation writes its own)
     for table in ('"tickets_historicalticket"', '"tickets_timelineevent"'):
         sql = [q["sql"] for q in queries.captured_queries if q["sql"].lstrip().startswith(f"INSERT INTO {table}")]

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from warranty import prepared
 from warranty.history import history_row
-from warranty.history_sql import Step, copy_steps_to_history
+from warranty.history_sql import Step, copy_steps_to_history, copy_to_history
 from warranty.roles import Role
 from warranty.scoping import can_see_project, is_contractor
 from warranty.selectors import primary_owner_id
@@ -188,10 +188,16 @@ def _write_report(*, by, unit, reporter_name, contact_phone, received_at, **fiel
         raise ServiceError(messages[0], field=name) from exc
     report.number = next_report_number(unit.project, day)
     report._history_user = by
+    in_sql = connection.vendor == "postgresql"  # its history row copied from it, as the ticket's below
+    report.skip_history_when_saving = in_sql
     try:
         report.save()
     except IntegrityError as exc:  # pragma: no cover - the locked sequence makes this unreachable
         raise ServiceError(_("Could not number the report; please try again.")) from exc
+    finally:
+        del report.skip_history_when_saving
+    if in_sql:
+        copy_to_history(Report, [report.pk], at=timezone.now(), reason=None, user_id=by.pk if by else None)
     return report
 
 
