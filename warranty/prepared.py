@@ -7,9 +7,9 @@ projects, a unit's id), the SQL does not.
 
 :func:`rows` builds the queryset once per shape with stand-in values (*sentinels*: integers no row can
 hold, texts of control characters, a stand-in user whose projects are such integers), compiles it, and
-notes where each stand-in landed among the statement's parameters. Each later call puts the real values in those places and runs
-the same SQL through Django's own loading (``select_related``, annotations, ``from_db``), so the result
-is the queryset's result. A shape whose stand-ins do not come out unchanged as parameters (a value
+notes where each stand-in landed among the statement's parameters. Each later call puts the real values
+in those places and runs the same SQL through Django's own loading (``select_related``, annotations,
+``from_db``), so the result is the queryset's result. A shape whose stand-ins do not come out unchanged as parameters (a value
 folded into the SQL text, an empty list, a branch on something else of the user) is not kept: such a
 call runs the queryset as usual, every time.
 
@@ -54,12 +54,19 @@ class _Stand:
         return self.contractor and Role.CONTRACTOR in roles
 
 
+@dataclass(frozen=True)
+class _Slot:
+    """Where a stand-in landed among the compiled parameters: the real value's index."""
+
+    index: int
+
+
 @dataclass
 class _Prepared:
     queryset: QuerySet  # built with the stand-ins; chained for each call
     compiler: object  # compiled: its select, converters and model layout are reused
     sql: str
-    params: tuple  # the compiled parameters, a stand-in's place holding ("slot", n)
+    params: tuple  # the compiled parameters, a _Slot where a stand-in landed
     db: str
 
 
@@ -68,41 +75,30 @@ _lock = threading.Lock()
 MAX_SHAPES = 512
 
 
-def _user_shape(user) -> tuple:
+def _scope_of(user) -> tuple[str, list[int]]:
+    """What :func:`warranty.scoping.scope` sees of ``user``: its kind (part of the shape) and its ids."""
     from .scoping import is_contractor, project_ids
 
     if user is None:
-        return ("none",)
+        return "none", []
     if not user.is_authenticated or not user.is_active:
-        return ("anonymous",)
+        return "anonymous", []
     if user.is_superuser:
-        return ("superuser",)
+        return "superuser", []
     if is_contractor(user):
-        return ("contractor", user.contractor_id is not None)
-    return ("staff", len(project_ids(user)))
+        return "contractor", [user.contractor_id] if user.contractor_id is not None else []
+    return "staff", sorted(project_ids(user))
 
 
-def _stand_in(user, counter) -> _Stand | None:
-    from .scoping import is_contractor, project_ids
-
-    if user is None:
+def _stand_in(kind: str, count: int, counter) -> _Stand | None:
+    """A user of ``kind`` whose ``count`` ids are stand-ins."""
+    if kind == "none":
         return None
-    if not user.is_authenticated or not user.is_active or user.is_superuser:
-        return _Stand(user.is_authenticated, user.is_active, bool(user.is_superuser), False, None, None)
-    if is_contractor(user):
-        return _Stand(True, True, False, True, counter() if user.contractor_id is not None else None, None)
-    return _Stand(True, True, False, False, None, frozenset(counter() for _ in project_ids(user)))
-
-
-def _user_values(user) -> list[int]:
-    """The real values of the stand-in user's sentinels, in the order they were handed out."""
-    from .scoping import is_contractor, project_ids
-
-    if user is None or not user.is_authenticated or not user.is_active or user.is_superuser:
-        return []
-    if is_contractor(user):
-        return [user.contractor_id] if user.contractor_id is not None else []
-    return sorted(project_ids(user))
+    if kind in ("anonymous", "superuser"):
+        return _Stand(kind == "superuser", kind == "superuser", kind == "superuser", False, None, None)
+    if kind == "contractor":
+        return _Stand(True, True, False, True, counter() if count else None, None)
+    return _Stand(True, True, False, False, None, frozenset(counter() for _ in range(count)))
 
 
 def _shape_of(values: dict) -> tuple:
@@ -111,45 +107,43 @@ def _shape_of(values: dict) -> tuple:
     )
 
 
-def _flatten(user, values: dict) -> list[int]:
-    flat = _user_values(user)
+def _flatten(user_ids: list[int], values: dict) -> list:
+    """Every real value, in the order the stand-ins were handed out (the user's ids first)."""
+    flat = list(user_ids)
     for _name, value in sorted(values.items()):
         flat.extend(value if isinstance(value, list | tuple) else [value])
     return flat
 
 
-def _prepare(build: Callable[..., QuerySet], user, values: dict) -> _Prepared | None:
-    n = 0
+def _run(build: Callable[..., QuerySet], user, values: dict) -> QuerySet:
+    return build(user, **values) if user is not None else build(**values)
 
-    def counter() -> int:
-        nonlocal n
-        n += 1
-        return _BASE - n
 
-    def stand_in_text() -> str:
-        nonlocal n
-        n += 1
-        return f"{_TEXT}{n}\x1e"
+def _prepare(build: Callable[..., QuerySet], kind: str, user_ids: list[int], values: dict) -> _Prepared | None:
+    stand_ins: list = []
 
-    stand = _stand_in(user, counter)
+    def counter(text: bool = False):
+        stand_in = f"{_TEXT}{len(stand_ins)}\x1e" if text else _BASE - len(stand_ins)
+        stand_ins.append(stand_in)
+        return stand_in
+
+    stand = _stand_in(kind, len(user_ids), counter)
     stand_values = {
-        name: [counter() for _ in value]
-        if isinstance(value, list | tuple)
-        else (stand_in_text() if isinstance(value, str) else counter())
+        name: [counter() for _ in value] if isinstance(value, list | tuple) else counter(isinstance(value, str))
         for name, value in sorted(values.items())
     }
     try:
-        qs = build(stand, **stand_values) if user is not None else build(**stand_values)
+        qs = _run(build, stand, stand_values)
         compiler = qs.query.get_compiler(using=qs.db)
         sql, params = compiler.as_sql()
     except Exception:  # noqa: BLE001 - an empty list, a lookup on the stand-in: not kept, run as usual
         return None
-    slots = {**{_BASE - i: i - 1 for i in range(1, n + 1)}, **{f"{_TEXT}{i}\x1e": i - 1 for i in range(1, n + 1)}}
-    placed = tuple(("slot", slots[p]) if type(p) in (int, str) and p in slots else p for p in params)
-    found = {p[1] for p in placed if isinstance(p, tuple) and len(p) == 2 and p[0] == "slot"}
+    slots = {stand_in: i for i, stand_in in enumerate(stand_ins)}
+    placed = tuple(_Slot(slots[p]) if type(p) in (int, str) and p in slots else p for p in params)
+    found = {p.index for p in placed if isinstance(p, _Slot)}
     # Each stand-in once or more as a parameter, none folded into the text (a LIMIT, a literal).
     folded = str(_BASE)[:8] in sql or _TEXT in sql
-    if found != set(range(n)) or folded or any(isinstance(p, dt.date | dt.time) for p in params):
+    if found != set(range(len(stand_ins))) or folded or any(isinstance(p, dt.date | dt.time) for p in params):
         return None
     return _Prepared(qs, compiler, sql, placed, qs.db)
 
@@ -161,27 +155,26 @@ def rows(key: str, build: Callable[..., QuerySet], *, user=None, **values: int |
     (``pk=``, ``number=``, ``project_id__in=``); ``user`` only through :func:`warranty.scoping.scope`.
     Anything else that changes the SQL (a slice, a sort, a filter that is there or not) belongs in ``key``.
     """
+    kind, user_ids = _scope_of(user)
     shape = (
         key,
-        _user_shape(user),
+        kind,
+        len(user_ids),
         _shape_of(values),
         translation.get_language(),
         timezone.get_current_timezone_name(),
     )
     prepared = _kept.get(shape, False)
     if prepared is False:
-        prepared = _prepare(build, user, values)
+        prepared = _prepare(build, kind, user_ids, values)
         with _lock:
             if len(_kept) >= MAX_SHAPES:
                 _kept.clear()
             _kept[shape] = prepared
     if prepared is None:
-        return list(build(user, **values) if user is not None else build(**values))
-    flat = _flatten(user, values)
-    params = tuple(
-        flat[p[1]] if isinstance(p, tuple) and len(p) == 2 and p[0] == "slot" else p for p in prepared.params
-    )
-    return list(_bound(prepared, params))
+        return list(_run(build, user, values))
+    flat = _flatten(user_ids, values)
+    return list(_bound(prepared, tuple(flat[p.index] if isinstance(p, _Slot) else p for p in prepared.params)))
 
 
 def _bound(prepared: _Prepared, params: tuple) -> QuerySet:
