@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
 
-from django.db import connection, transaction
+from django.conf import settings as django_settings
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.utils import timezone, translation
 
 
 def set_local(**settings) -> None:
@@ -49,3 +53,62 @@ def defer_all_but(path: str, model, *keep: str) -> list[str]:
     """``defer()`` arguments that load only ``keep`` (and the key) of the ``model`` joined at ``path``:
     ``qs.select_related("steward").defer(*defer_all_but("steward", User, *USER_NAME))``."""
     return [f"{path}__{f.name}" for f in model._meta.concrete_fields if not f.primary_key and f.name not in keep]
+
+
+# --- reads on a second connection ------------------------------------------------------------------
+
+_helper: ThreadPoolExecutor | None = None
+_helper_lock = threading.Lock()
+
+
+def _helper_thread() -> ThreadPoolExecutor:
+    """One thread per process, started on first use; it keeps its own connection as a request thread
+    does (``CONN_MAX_AGE``): closed after each call when that is 0, reused until it is older otherwise."""
+    global _helper
+    with _helper_lock:
+        if _helper is None:
+            _helper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="db-alongside")
+        return _helper
+
+
+def _on_own_connection(fn, tz, language):
+    own = connections[DEFAULT_DB_ALIAS]
+    own.close_if_unusable_or_obsolete()
+    try:
+        with timezone.override(tz), translation.override(language):
+            return fn()
+    finally:
+        own.close_if_unusable_or_obsolete()
+
+
+def can_read_alongside() -> bool:
+    """Whether :func:`alongside` may use a second connection: on PostgreSQL, outside any transaction
+    (another connection could not see what this one has not committed: a test's rows, say), unless
+    the ``DB_READS_ALONGSIDE`` setting is False."""
+    return (
+        connection.vendor == "postgresql"
+        and not connection.in_atomic_block
+        and getattr(django_settings, "DB_READS_ALONGSIDE", True)
+    )
+
+
+def alongside(here, there):
+    """``(here(), there())``, with ``there`` run meanwhile in a helper thread on its own connection.
+
+    For a page made of independent read-only queries that each keep one core busy (the dashboard at
+    every project): the database runs the two halves on the machine's two cores at once. The helper
+    thread sees the caller's time zone and language. Both calls finish before this returns; an
+    exception from either is raised here. Where :func:`can_read_alongside` says no, the two run one
+    after the other in this thread.
+    """
+    if not can_read_alongside():
+        return here(), there()
+    future = _helper_thread().submit(
+        _on_own_connection, there, timezone.get_current_timezone(), translation.get_language()
+    )
+    try:
+        first = here()
+    except BaseException:
+        wait([future])  # nothing left running on the helper's connection
+        raise
+    return first, future.result()

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
+from django.test.utils import CaptureQueriesContext, override_settings
 from django.utils import timezone
 
 from . import jobs
@@ -40,7 +40,17 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[max(0, math.ceil(pct / 100 * len(ordered)) - 1)]
 
 
-def timed(fn, repeat: int) -> Timing:
+def queries_on_one_connection(fn) -> int:
+    """The queries ``fn`` runs, with the dashboard's halves on this connection one after the other:
+    warranty.db.alongside runs one half on a helper thread's connection, which the count would miss."""
+    with override_settings(DB_READS_ALONGSIDE=False), CaptureQueriesContext(connection) as ctx:
+        fn()
+    return len(ctx.captured_queries)
+
+
+def timed(fn, repeat: int, *, alongside: bool = False) -> Timing:
+    """``alongside``: ``fn`` may read on a second connection; its queries are counted in one more run
+    without it (:func:`queries_on_one_connection`)."""
     times, queries, result = [], 0, None
     for _ in range(repeat):
         with CaptureQueriesContext(connection) as ctx:
@@ -48,6 +58,8 @@ def timed(fn, repeat: int) -> Timing:
             result = fn()
             times.append(time.perf_counter() - t0)
         queries = len(ctx.captured_queries)
+    if alongside:
+        queries = queries_on_one_connection(fn)
     timing = Timing(times, queries)
     timing.extra["result"] = result
     return timing
@@ -104,11 +116,11 @@ def page_counts(targets: Targets, repeat: int = 3) -> dict[str, dict]:
     # The dashboard page as the busiest project's director sees it by default (90 days, his project).
     director = _client(targets.director)
     director.get(jobs.DASHBOARD_URL)
-    with CaptureQueriesContext(connection) as ctx:
-        t0 = time.perf_counter()
-        response = director.get(jobs.DASHBOARD_URL)
-        elapsed = time.perf_counter() - t0
-    out["dashboard_page"] = {"status": response.status_code, "queries": len(ctx.captured_queries), "ms": elapsed * 1000}
+    t0 = time.perf_counter()
+    response = director.get(jobs.DASHBOARD_URL)
+    elapsed = time.perf_counter() - t0
+    queries = queries_on_one_connection(lambda: director.get(jobs.DASHBOARD_URL))
+    out["dashboard_page"] = {"status": response.status_code, "queries": queries, "ms": elapsed * 1000}
     return out
 
 
@@ -160,9 +172,11 @@ def job_timings(targets: Targets, *, repeat: int = 5, sweep_repeat: int = 3, now
     projects = list(Project.objects.order_by("pk"))
     out["daily_all"] = timed(lambda: [jobs.daily_report(p, today) for p in projects], 1)
     first, last = jobs.default_period(today)
-    out["dashboard"] = timed(lambda: jobs.dashboard([project.pk], first, last), repeat)
-    out["dashboard_365"] = timed(lambda: jobs.dashboard([project.pk], today - dt.timedelta(days=364), today), repeat)
-    out["dashboard_all"] = timed(lambda: jobs.dashboard(None, first, last), repeat)
+    out["dashboard"] = timed(lambda: jobs.dashboard([project.pk], first, last), repeat, alongside=True)
+    out["dashboard_365"] = timed(
+        lambda: jobs.dashboard([project.pk], today - dt.timedelta(days=364), today), repeat, alongside=True
+    )
+    out["dashboard_all"] = timed(lambda: jobs.dashboard(None, first, last), repeat, alongside=True)
     return out
 
 
@@ -176,5 +190,5 @@ def job_counts(targets: Targets) -> dict[str, int]:
     jobs.prepare_reporting()
     return {
         "daily": timed(lambda: jobs.daily_report(project, today), 2).queries,
-        "dashboard": timed(lambda: jobs.dashboard([project.pk], first, last), 2).queries,
+        "dashboard": timed(lambda: jobs.dashboard([project.pk], first, last), 2, alongside=True).queries,
     }

@@ -107,6 +107,9 @@ def database_settings(default_url: str) -> dict:
 
 
 DATABASES = {"default": database_settings(f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+# A page of independent reports (the dashboard) reads its two halves at once on two PostgreSQL
+# connections (warranty.db.alongside): one more connection per web process while it runs.
+DB_READS_ALONGSIDE = env.bool("DB_READS_ALONGSIDE", default=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "warranty.User"

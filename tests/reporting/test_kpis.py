@@ -218,3 +218,18 @@ def test_dashboard_queries_do_not_grow_with_data(month, extra, django_assert_max
     with CaptureQueriesContext(connection) as ctx:
         dashboard_data(march(month))
     assert len(data_queries(ctx)) == 16
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_dashboard_read_on_two_connections_gives_what_one_gives(month, settings):
+    """Outside a transaction on PostgreSQL the dashboard's two halves run at once (warranty.db.alongside);
+    every number is the same as when they run one after the other."""
+    from tickets.reporting.views import dashboard_data
+    from warranty.db import can_read_alongside
+
+    assert can_read_alongside()
+    at_once = dashboard_data(march(month))
+    settings.DB_READS_ALONGSIDE = False
+    one_by_one = dashboard_data(march(month))
+    assert repr(at_once) == repr(one_by_one)
+    assert at_once["heat"]["warnings"] and at_once["scorecards"] and at_once["first_time_fix"].den
