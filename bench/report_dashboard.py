@@ -136,7 +136,8 @@ def seed(n: int) -> tuple:
                     Unit(building=building, project=project, number=f"{building.name}-1-{u:04d}")
                     for u in range(1, UNITS_PER_BUILDING + 1)
                 )
-    units = ids_of(Unit, project=project)
+    unit_batch = dict(Unit.objects.filter(project=project).values_list("pk", "building__batch_id"))
+    units = sorted(unit_batch)
     categories = list(DefectCategory.objects.values_list("pk", flat=True))
     contractors = []
     for i in range(12):
@@ -216,6 +217,7 @@ def seed(n: int) -> tuple:
                 "number": f"{CODE}-{p['created']:%Y%m%d}-{i:07d}-1",
                 "project_id": project.pk,
                 "unit_id": p["unit"],
+                "batch_id": unit_batch[p["unit"]],
                 "location": p["location"],
                 "category_id": p["category"],
                 "description": "渗水",

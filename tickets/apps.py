@@ -8,6 +8,7 @@ class TicketsConfig(AppConfig):
 
     def ready(self):
         from . import (
+            batches,  # noqa: F401  (tickets follow their unit's delivery batch)
             navigation,  # noqa: F401  (registers the menu entries)
             queue_counts,
         )

@@ -18,7 +18,7 @@ from warranty.choices import ChoiceLabels
 from warranty.coverage import Payer
 from warranty.fsm import ConcurrentTransitions
 from warranty.history import AuditHistory
-from warranty.models import Contractor, DefectCategory, Engagement, Owner, Project, Unit
+from warranty.models import Contractor, DefectCategory, DeliveryBatch, Engagement, Owner, Project, Unit
 
 from . import conditions as c
 from .storage import private_storage
@@ -187,7 +187,7 @@ class Ticket(DerivedFlags, ChoiceLabels, ConcurrentTransitions, models.Model):
 
     scope_project_path = "project"
     scope_contractor_path = "repairing_contractor"
-    derived_flags = ("awaiting_completion_notice",)
+    derived_flags = ("awaiting_completion_notice", "batch")
 
     # Indexed by unique_ticket_seq_per_report (report, seq).
     report = models.ForeignKey(
@@ -202,6 +202,12 @@ class Ticket(DerivedFlags, ChoiceLabels, ConcurrentTransitions, models.Model):
         Project, on_delete=models.PROTECT, related_name="tickets", editable=False, db_index=False
     )
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="tickets", editable=False, db_index=False)
+    # The unit's building's delivery batch, set when the ticket is written (save) and kept by
+    # tickets.signals when a building or unit moves batch: the batch-defect detector and the heat map
+    # count a batch's tickets from its index (batch, category, unit) instead of joining every unit.
+    batch = models.ForeignKey(
+        DeliveryBatch, on_delete=models.PROTECT, related_name="tickets", editable=False, db_index=False, null=True
+    )
 
     location = models.CharField(_("location in the unit"), max_length=20, choices=Location.choices)
     location_detail = models.CharField(_("location detail"), max_length=100, blank=True)
@@ -289,7 +295,7 @@ class Ticket(DerivedFlags, ChoiceLabels, ConcurrentTransitions, models.Model):
         _("awaiting completion notice"), default=False, db_default=False, editable=False
     )
 
-    history = AuditHistory(excluded_fields=["seq", "awaiting_completion_notice"])
+    history = AuditHistory(excluded_fields=["seq", "awaiting_completion_notice", "batch"])
 
     class Meta:
         verbose_name = _("ticket")
@@ -306,8 +312,8 @@ class Ticket(DerivedFlags, ChoiceLabels, ConcurrentTransitions, models.Model):
             # covering indexes (index-only scans), not the wide ticket rows: bench/report_dashboard.py.
             models.Index(
                 fields=["project", "created_at"],
-                include=["id", "repeat_of", "unit", "category", "location", "repairing_contractor"],
-                name="ticket_project_created",
+                include=["id", "repeat_of", "unit", "category", "location", "repairing_contractor", "batch"],
+                name="ticket_project_created_b",
             ),
             models.Index(
                 fields=["project", "signed_off_at"],
@@ -316,7 +322,7 @@ class Ticket(DerivedFlags, ChoiceLabels, ConcurrentTransitions, models.Model):
                 name="ticket_project_signed_off",
             ),
             # The batch-defect detector at every intake: units of a batch with a defect of one category.
-            models.Index(fields=["category", "unit"], include=["state"], name="ticket_category_unit"),
+            models.Index(fields=["batch", "category", "unit"], include=["state"], name="ticket_batch_category_unit"),
             models.Index(
                 fields=["project", "closed_at"],
                 include=["id", "resolution"],
@@ -350,6 +356,11 @@ class Ticket(DerivedFlags, ChoiceLabels, ConcurrentTransitions, models.Model):
 
     def __str__(self):
         return self.number
+
+    def save(self, *args, **kwargs):
+        if self._state.adding and self.batch_id is None and self.unit_id is not None:
+            self.batch_id = self.unit.building.batch_id  # intake has the building joined already
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         from django.urls import reverse

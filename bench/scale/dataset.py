@@ -471,6 +471,7 @@ TICKET_COLUMNS = [
     "number",
     "project_id",
     "unit_id",
+    "batch_id",
     "location",
     "location_detail",
     "part",
@@ -759,6 +760,7 @@ def seed_tickets(reg: Registry, n_tickets: int, rng: random.Random, chunk: int =
                         f"{number}-{seq}",
                         project,
                         unit,
+                        reg.batches[reg.unit_batch[unit]].id,
                         location,
                         "",
                         "",
@@ -951,7 +953,7 @@ def seed_derived(reg: Registry, backlog: dt.timedelta) -> None:
         """,
         {"now": now},
     )
-    ticket_fields = [c for c in TICKET_COLUMNS if c not in ("seq",)]
+    ticket_fields = [c for c in TICKET_COLUMNS if c not in ("seq", "batch_id")]  # as Ticket.history
     stamp = {"dispatched_at", "repaired_at", "signed_off_at", "closed_at", "coverage_assessed_at"}
     select = ", ".join(
         f"CASE WHEN t.{c} <= e.at THEN t.{c} END" if c in stamp else ("e.to_state" if c == "state" else f"t.{c}")

@@ -76,7 +76,7 @@ class Filters:
         if self.project_ids is not None:
             qs = qs.filter(project_id__in=self.project_ids)
         if self.batch_id:
-            qs = qs.filter(unit__building__batch_id=self.batch_id)
+            qs = qs.filter(batch_id=self.batch_id)
         return qs
 
     def in_period(self, qs: QuerySet, column: str) -> QuerySet:
@@ -243,7 +243,7 @@ def on_time(f: Filters) -> dict[str, Rate]:
     ids = f.project_ids if f.project_ids is not None else list(Project.objects.values_list("pk", flat=True))
     qs = SlaClock.objects.filter(project_id__in=ids)
     if f.batch_id:  # a ticket's clock by the ticket's unit, a batch's clock (warranty-fund ledger) by its batch
-        qs = qs.filter(Q(ticket__unit__building__batch_id=f.batch_id) | Q(batch_id=f.batch_id))
+        qs = qs.filter(Q(ticket__batch_id=f.batch_id) | Q(batch_id=f.batch_id))
     stopped_in = Q(stopped_at__gte=f.start, stopped_at__lt=f.end)
     overdue_in = Q(stopped_at__isnull=True, due_at__gte=f.start, due_at__lt=min(f.end, f.now))
     rows = (
@@ -365,14 +365,14 @@ def heat_map(f: Filters) -> dict:
     )
     counts = (
         f.in_period(f.tickets(), "created_at")
-        .values("unit__building__batch_id", "category_id")
+        .values("batch_id", "category_id")
         .annotate(units=Count("unit_id", distinct=True), tickets=Count("pk"))
     )
     batch_list = [b for b in batches if unit_counts.get(b.pk)]
     cells: dict[tuple[int, int], dict] = {}
     category_ids: set[int] = set()
     for row in counts:
-        batch_id, category_id = row["unit__building__batch_id"], row["category_id"]
+        batch_id, category_id = row["batch_id"], row["category_id"]
         total = unit_counts.get(batch_id, 0)
         share = Rate(row["units"], total)
         cells[(batch_id, category_id)] = {
