@@ -112,7 +112,7 @@ def raise_escalation(
             _add_evidence(reason, subject_key, evidence or [])
             return None
     roles = [*QUEUE_ROLES, *ALSO_TOLD.get(reason, [])]
-    users = StaffIndex([project_id], roles).users(project_id, roles)
+    users = StaffIndex([project_id], roles).recipients(project_id, roles)
     notify.queue(
         "escalation_raised",
         ticket=ticket,

@@ -48,8 +48,8 @@ class StaffIndex:
                 seen.setdefault(pk, self._email[pk])
         return list(seen.items())
 
-    def users(self, project_id: int, roles: Iterable[str]) -> list[User]:
-        """The users behind project roles, as model instances (for the few callers that need them)."""
-        ids = [pk for pk, _ in self.contacts(project_id, [r for r in roles if r not in PERSONAL])]
-        found = User.objects.in_bulk(ids)
-        return [found[pk] for pk in ids if pk in found]
+    def recipients(self, project_id: int, roles: Iterable[str]) -> list[User]:
+        """The users behind project roles as notification recipients: ``User`` instances that carry only
+        the id and e-mail address the index read (no further query; ``tickets.notify`` needs no more)."""
+        contacts = self.contacts(project_id, [r for r in roles if r not in PERSONAL])
+        return [User(pk=pk, email=email) for pk, email in contacts]
