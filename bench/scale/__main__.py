@@ -257,15 +257,15 @@ def build_table(args, seeded, rows, counts, small, jobs, loads, web_memory, work
         if result is None:
             add(page.label, size, queries=q, verdict="met (queries)" if same and status_ok else "MISSED")
             continue
-        trivial = load.adjacent_trivial(loads, page.key)
-        ratio = result.p50_ms / trivial.p50_ms if trivial and trivial.p50_ms else None
+        ceiling = load.ceiling_p50(loads, page.key)
+        ratio = result.p50_ms / ceiling if ceiling else None
         problems = []
         if not same:
             problems.append("queries grow")
         if not status_ok or result.bad or result.socket_errors:
             problems.append(f"{result.bad + result.socket_errors} failed")
         if page.key == "trivial":
-            # Each page's ratio is to the trivial page measured just before it: the spread of those runs.
+            # Each page's ratio is to the trivial page measured on both sides of it: the spread of those runs.
             target = f"the ceiling (p50 {min(trivials):.1f}–{max(trivials):.1f} ms next to the pages)"
         elif page.key == "intake":
             target = f"≥ {INTAKE_PER_SECOND}/s"

@@ -53,3 +53,16 @@ def test_seed_then_every_page_and_job_in_process(seeded):
     table = build_table(type("Args", (), {})(), seeded, seeded.rows, counts, {}, jobs, loads={}, web_memory={}, work={})
     text = render(table)
     assert "trivial view" in text and "SLA sweep" in text and "dashboard" in text
+
+
+def test_each_page_is_compared_with_the_ceiling_measured_on_both_sides_of_it():
+    def run(p50):
+        return load.LoadResult("k", 100, 1.0, p50, p50, p50, 100, 0, "", 0)
+
+    keys = [page.key for page in targets.PAGES]
+    results = {"trivial": run(10.0), "trivial:end": run(30.0)}
+    for i, key in enumerate(keys[1:], start=1):
+        results[f"trivial:{key}"] = run(10.0 * i)  # the machine slows down page by page
+    assert load.ceiling_p50(results, "trivial") == 10.0
+    assert load.ceiling_p50(results, keys[1]) == (10.0 + 20.0) / 2  # before it, and before the next page
+    assert load.ceiling_p50(results, keys[-1]) == (10.0 * (len(keys) - 1) + 30.0) / 2  # the last: and after it
