@@ -20,6 +20,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.models.expressions import RawSQL
 
+from . import prepared
+
 
 @cache
 def _arrays_sql() -> dict[str, str]:
@@ -52,18 +54,21 @@ def _arrays_sql() -> dict[str, str]:
     }
 
 
+def _user(pk):
+    users = get_user_model()._default_manager.filter(pk=pk)
+    if connection.vendor == "postgresql":
+        users = users.annotate(**{name: RawSQL(sql, ()) for name, sql in _arrays_sql().items()})
+    return users
+
+
 class Backend(ModelBackend):
     def get_user(self, user_id):
-        User = get_user_model()
-        users = User._default_manager.all()
-        postgres = connection.vendor == "postgresql"
-        if postgres:
-            users = users.annotate(**{name: RawSQL(sql, ()) for name, sql in _arrays_sql().items()})
-        try:
-            user = users.get(pk=user_id)
-        except User.DoesNotExist:
+        # Every request's first query: its SQL is compiled once per process (warranty.prepared).
+        found = prepared.rows("auth:user", _user, pk=user_id) if isinstance(user_id, int) else list(_user(user_id))
+        if not found:
             return None
-        if postgres:  # what User.role_names and scoping.project_ids would otherwise query
+        user = found[0]
+        if connection.vendor == "postgresql":  # what User.role_names and scoping.project_ids would otherwise query
             user._role_names = set(user.loaded_roles)
             user._project_ids = set(user.loaded_projects)
             if not user.is_superuser:  # a superuser's are every permission, read when asked
