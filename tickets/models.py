@@ -203,7 +203,7 @@ class Ticket(DerivedFlags, ChoiceLabels, ConcurrentTransitions, models.Model):
     )
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="tickets", editable=False, db_index=False)
     # The unit's building's delivery batch, set when the ticket is written (save) and kept by
-    # tickets.signals when a building or unit moves batch: the batch-defect detector and the heat map
+    # tickets.batches when a building or unit moves batch: the batch-defect detector and the heat map
     # count a batch's tickets from its index (batch, category, unit) instead of joining every unit.
     batch = models.ForeignKey(
         DeliveryBatch, on_delete=models.PROTECT, related_name="tickets", editable=False, db_index=False, null=True

@@ -3,10 +3,10 @@
 import pytest
 from django.db import connection
 from django.db.models import F
-from django.db.models.sql.compiler import SQLCompiler
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
+from tests.compiles import compiles
 from tests.factories import BuildingFactory, ProjectFactory, UnitFactory, UserFactory, category
 from tickets.models import Ticket
 from warranty import prepared
@@ -29,19 +29,6 @@ def units(user, pk):
     return scope(Unit.objects.select_related("project", "building").annotate(code=F("project__code")), user).filter(
         pk=pk
     )
-
-
-def compiles(monkeypatch) -> list:
-    """Each compilation of a whole statement from now on."""
-    calls = []
-    original = SQLCompiler.as_sql
-
-    def counted(self, *args, **kwargs):
-        calls.append(self.query.model)
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(SQLCompiler, "as_sql", counted)
-    return calls
 
 
 def as_loaded(unit):

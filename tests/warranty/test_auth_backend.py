@@ -77,16 +77,13 @@ def test_a_superuser_has_every_permission_and_an_inactive_user_none(make_user):
 
 
 def test_the_users_query_is_compiled_once_per_process(make_user, monkeypatch):
-    from django.db.models.sql.compiler import SQLCompiler
-
+    from tests.compiles import compiles
     from warranty import prepared
 
     prepared.forget()
     desk, director = make_user("front_desk"), make_user("director")
     assert Backend().get_user(desk.pk).pk == desk.pk
-    compiled = []
-    original = SQLCompiler.as_sql
-    monkeypatch.setattr(SQLCompiler, "as_sql", lambda self, *a, **kw: compiled.append(1) or original(self, *a, **kw))
+    compiled = compiles(monkeypatch)
     user = Backend().get_user(director.pk)
     assert compiled == []  # the kept SQL, run with the other id
     assert (user.pk, user.role_names) == (director.pk, {Role.DIRECTOR})
